@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds, and runs the whole test suite: format
+# check, all tests, then all tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+
+echo "== format check"
+files=$(git ls-files '*.cc' '*.h' 2>/dev/null || find . -name '*.cc' -o -name '*.h')
+if ! clang-format --dry-run --Werror $files; then
+  echo "format check failed: run clang-format -i on the files above" >&2
+  exit 1
+fi
+
+echo "== build"
+bash scripts/build.sh build
+echo "== tests"
+(cd build && ctest --output-on-failure -j 2 --timeout 600)
+
+echo "== build (ASan + UBSan)"
+CSX_BUILD_TYPE=Debug bash scripts/build.sh build-asan -DCSX_SANITIZE=ON
+echo "== tests (ASan + UBSan)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure -j 2 --timeout 900)

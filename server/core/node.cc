@@ -1,0 +1,360 @@
+#include "server/core/node.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/canonical.h"
+#include "common/ip_address.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+#include "server/core/audit_chain.h"
+#include "server/core/ids.h"
+#include "server/core/indicator_builder.h"
+
+namespace csx {
+namespace {
+
+constexpr uint32_t kDefaultQueryLimit = 100;
+constexpr uint32_t kDefaultPullLimit = 1000;
+// A pull scans at most this many batches to find visible entries, so that a
+// principal that sees little of the log still makes progress per call.
+constexpr int kMaxPullScans = 8;
+constexpr int kExpiryBatch = 1000;
+
+// Every spelling a value without a type could be stored under.
+std::vector<std::string> CandidateValues(absl::string_view raw) {
+  std::vector<std::string> out = {std::string(absl::StripAsciiWhitespace(raw))};
+  for (int t = v1::IndicatorType_MIN + 1; t <= v1::IndicatorType_MAX; ++t) {
+    auto c = Canonicalize(static_cast<v1::IndicatorType>(t), raw);
+    if (c.ok() && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, Store* store, Clock* clock)
+    : options_(std::move(options)), store_(store), clock_(clock), started_(clock->Now()) {}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Store* store,
+                                                   Clock* clock) {
+  if (options.org.empty()) return absl::InvalidArgumentError("node.org: required");
+  std::unique_ptr<Node> node(new Node(std::move(options), store, clock));
+  CSX_ASSIGN_OR_RETURN(StoreCounts counts, store->Counts());
+  absl::MutexLock lock(&node->head_mu_);
+  node->head_ = counts.feed_head;
+  return node;
+}
+
+std::optional<v1::Indicator> Node::View(const Principal& who, const v1::Indicator& ind) const {
+  // Principals of this node's org see everything the node holds. Partner
+  // principals see nothing until an agreement admits it (default deny).
+  if (who.org == options_.org) return ind;
+  return std::nullopt;
+}
+
+absl::Status Node::AppendAudit(Transaction& txn, absl::string_view kind, const Principal* who,
+                               const std::string& principal_text, std::string detail) {
+  AuditRecord rec;
+  rec.time = clock_->Now();
+  rec.kind = std::string(kind);
+  rec.principal = who ? who->ToString() : principal_text;
+  rec.detail = std::move(detail);
+  CSX_ASSIGN_OR_RETURN(rec.prev_hash, txn.LastAuditHash());
+  rec.hash = AuditHash(rec);
+  return txn.AppendAudit(rec);
+}
+
+absl::Status Node::CommitAndPublish(Transaction& txn, uint64_t last_seq) {
+  CSX_RETURN_IF_ERROR(txn.Commit());
+  if (last_seq > 0) {
+    absl::MutexLock lock(&head_mu_);
+    head_ = std::max(head_, last_seq);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SubmitResponse> Node::Submit(const Principal& who,
+                                                const v1::SubmitRequest& request) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSubmit));
+  const int n = request.items_size();
+  if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
+  if (static_cast<uint32_t>(n) > options_.max_batch_items) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "items: ", n, " items in one request, at most ", options_.max_batch_items));
+  }
+  // Validation needs no lock: do it before the write transaction.
+  std::vector<absl::StatusOr<ValidInput>> inputs;
+  inputs.reserve(n);
+  for (const auto& item : request.items()) inputs.push_back(ValidateInput(item));
+
+  v1::SubmitResponse response;
+  std::vector<std::string> ids;
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  const absl::Time now = clock_->Now();
+  uint64_t last_seq = 0;
+  for (int i = 0; i < n; ++i) {
+    v1::SubmitResult* result = response.add_results();
+    result->set_index(i);
+    if (!inputs[i].ok()) {
+      result->set_outcome(v1::OUTCOME_REJECTED);
+      result->set_error(std::string(inputs[i].status().message()));
+      response.set_rejected(response.rejected() + 1);
+      continue;
+    }
+    const ValidInput& in = *inputs[i];
+    CSX_ASSIGN_OR_RETURN(auto existing, txn->FindByKey(in.type, in.value, options_.org));
+    v1::Indicator ind = existing ? Merge(*existing, in, now)
+                                 : NewIndicator(in, NewUuid(), options_.org, who.name, now);
+    CSX_RETURN_IF_ERROR(txn->Put(ind));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_UPSERT, now, ind));
+    result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
+    result->set_id(ind.id());
+    *result->mutable_warnings() = ind.warnings();
+    if (existing) {
+      response.set_merged(response.merged() + 1);
+    } else {
+      response.set_created(response.created() + 1);
+    }
+    ids.push_back(ind.id());
+  }
+  if (!ids.empty()) {
+    CSX_RETURN_IF_ERROR(AppendAudit(
+        *txn, "submit", &who, "",
+        absl::StrCat("created=", response.created(), " merged=", response.merged(),
+                     " rejected=", response.rejected(), " ids=", absl::StrJoin(ids, ","))));
+  }
+  CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
+  return response;
+}
+
+absl::StatusOr<v1::Indicator> Node::Get(const Principal& who, const std::string& id) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kGet));
+  if (!IsUuid(id)) {
+    return absl::InvalidArgumentError(absl::StrCat("id: '", id, "' is not a UUID"));
+  }
+  auto ind = store_->Get(id);
+  if (!ind.ok()) return ind.status();
+  auto view = View(who, *ind);
+  if (!view) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
+  return *std::move(view);
+}
+
+absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
+                                              const v1::QueryRequest& req) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kQuery));
+  QueryFilter f;
+  if (!req.type().empty()) {
+    CSX_ASSIGN_OR_RETURN(f.type, ParseIndicatorType(req.type()));
+  }
+  if (!req.value().empty()) {
+    if (f.type != v1::TYPE_UNSPECIFIED) {
+      CSX_ASSIGN_OR_RETURN(std::string v, Canonicalize(f.type, req.value()));
+      f.values.push_back(std::move(v));
+    } else {
+      f.values = CandidateValues(req.value());
+    }
+  }
+  if (!req.contains_ip().empty()) {
+    auto range = RangeOfIp(req.contains_ip());
+    if (!range.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("contains_ip: '", req.contains_ip(), "' is not an IP address or CIDR"));
+    }
+    f.contains_lo = range->lo;
+    f.contains_hi = range->hi;
+  }
+  f.tag = std::string(absl::StripAsciiWhitespace(req.tag()));
+  f.sector = absl::AsciiStrToLower(absl::StripAsciiWhitespace(req.sector()));
+  f.origin = std::string(absl::StripAsciiWhitespace(req.origin()));
+  if (IsSet(req.modified_since())) f.modified_since = FromProto(req.modified_since());
+  f.include_revoked = req.include_revoked();
+  if (req.limit() > options_.max_query_limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit: at most ", options_.max_query_limit));
+  }
+  f.limit = static_cast<int>(req.limit() == 0 ? kDefaultQueryLimit : req.limit());
+  CSX_ASSIGN_OR_RETURN(f.after_row, DecodePageToken(req.page_token()));
+
+  CSX_ASSIGN_OR_RETURN(QueryPage page, store_->Query(f));
+  v1::QueryResponse response;
+  for (const auto& ind : page.indicators) {
+    if (auto view = View(who, ind)) *response.add_indicators() = *std::move(view);
+  }
+  if (page.more) response.set_next_page_token(EncodePageToken(page.last_row));
+  return response;
+}
+
+absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who, const std::string& id,
+                                              v1::ChangeOp op, const std::string& reason,
+                                              uint32_t count) {
+  if (!IsUuid(id)) {
+    return absl::InvalidArgumentError(absl::StrCat("id: '", id, "' is not a UUID"));
+  }
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  CSX_ASSIGN_OR_RETURN(auto found, txn->FindById(id));
+  if (!found || !View(who, *found)) {
+    return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
+  }
+  v1::Indicator ind = *std::move(found);
+  const absl::Time now = clock_->Now();
+  std::string detail;
+  if (op == v1::OP_REVOKE) {
+    if (ind.origin() != options_.org) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "id: indicator ", id, " comes from ", ind.origin(), "; only its origin can revoke it"));
+    }
+    if (ind.revoked()) return *View(who, ind);
+    ind.set_revoked(true);
+    ind.set_revoked_reason(reason);
+    detail = absl::StrCat("id=", id, " reason=", reason);
+  } else {
+    ind.set_sighting_count(ind.sighting_count() + count);
+    *ind.mutable_last_sighting() = ToProto(now);
+    if (now > FromProto(ind.last_seen())) *ind.mutable_last_seen() = ToProto(now);
+    detail = absl::StrCat("id=", id, " count=", count);
+  }
+  *ind.mutable_modified() = ToProto(now);
+  ind.set_version(ind.version() + 1);
+  CSX_RETURN_IF_ERROR(txn->Put(ind));
+  CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->AppendChange(op, now, ind));
+  CSX_RETURN_IF_ERROR(AppendAudit(*txn, op == v1::OP_REVOKE ? "revoke" : "sighting", &who,
+                                  "", std::move(detail)));
+  CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, seq));
+  return *View(who, ind);
+}
+
+absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who, const std::string& id,
+                                           const std::string& reason) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kRevoke));
+  if (reason.size() > 1024) {
+    return absl::InvalidArgumentError("reason: longer than 1024 bytes");
+  }
+  return ChangeOne(who, id, v1::OP_REVOKE, reason, 0);
+}
+
+absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who, const std::string& id,
+                                          uint32_t count) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSight));
+  if (count == 0) count = 1;
+  if (count > 1000000) return absl::InvalidArgumentError("count: at most 1000000");
+  return ChangeOne(who, id, v1::OP_SIGHTING, "", count);
+}
+
+absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who, const std::string& cursor,
+                                            uint32_t limit) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kPull));
+  if (limit > options_.max_pull_limit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", options_.max_pull_limit));
+  }
+  if (limit == 0) limit = kDefaultPullLimit;
+  CSX_ASSIGN_OR_RETURN(uint64_t seq, DecodeCursor(cursor));
+  v1::PullResponse response;
+  bool more = false;
+  for (int scan = 0; scan < kMaxPullScans; ++scan) {
+    const uint32_t want = limit - response.entries_size();
+    CSX_ASSIGN_OR_RETURN(auto entries, store_->ReadChanges(seq, static_cast<int>(want)));
+    more = entries.size() == want;
+    for (auto& e : entries) {
+      seq = e.seq();
+      if (auto view = View(who, e.indicator())) {
+        *e.mutable_indicator() = *std::move(view);
+        *response.add_entries() = std::move(e);
+      }
+    }
+    if (!more || static_cast<uint32_t>(response.entries_size()) == limit) break;
+  }
+  response.set_cursor(EncodeCursor(seq));
+  response.set_more(more);
+  return response;
+}
+
+uint64_t Node::WaitForChanges(uint64_t seq, absl::Time deadline) {
+  absl::MutexLock lock(&head_mu_);
+  auto ready = [this, seq]() ABSL_SHARED_LOCKS_REQUIRED(head_mu_) {
+    return head_ > seq || shutdown_;
+  };
+  head_mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  return head_;
+}
+
+void Node::Shutdown() {
+  absl::MutexLock lock(&head_mu_);
+  shutdown_ = true;
+}
+
+bool Node::stopping() {
+  absl::MutexLock lock(&head_mu_);
+  return shutdown_;
+}
+
+absl::StatusOr<v1::StatusResponse> Node::Status(const Principal& who) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  CSX_ASSIGN_OR_RETURN(StoreCounts c, store_->Counts());
+  v1::StatusResponse r;
+  r.set_org(options_.org);
+  r.set_version(options_.version);
+  *r.mutable_started() = ToProto(started_);
+  r.set_indicators(c.indicators);
+  r.set_active_indicators(c.active);
+  r.set_feed_head(c.feed_head);
+  r.set_audit_records(c.audit_records);
+  r.set_store(store_->Describe());
+  r.set_principal(who.ToString());
+  return r;
+}
+
+absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(const Principal& who) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  AuditChainVerifier verifier;
+  uint64_t after = 0;
+  while (verifier.ok()) {
+    CSX_ASSIGN_OR_RETURN(auto records, store_->ReadAudit(after, 5000));
+    if (records.empty()) break;
+    for (const auto& r : records) {
+      if (!verifier.Add(r)) break;
+      after = r.seq;
+    }
+  }
+  if (verifier.ok()) {
+    CSX_ASSIGN_OR_RETURN(auto head, store_->AuditHead());
+    verifier.Finish(head.first, head.second);
+  }
+  v1::AuditVerifyResponse r;
+  r.set_ok(verifier.ok());
+  r.set_records(verifier.records());
+  r.set_first_bad_seq(verifier.first_bad_seq());
+  r.set_problem(verifier.problem());
+  return r;
+}
+
+absl::Status Node::RecordRefusal(const std::string& identity, const std::string& reason) {
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  CSX_RETURN_IF_ERROR(AppendAudit(*txn, "refused", nullptr, identity, reason));
+  return txn->Commit();
+}
+
+absl::StatusOr<int> Node::ExpireDue() {
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  const absl::Time now = clock_->Now();
+  CSX_ASSIGN_OR_RETURN(auto ids, txn->DueForExpiry(now, kExpiryBatch));
+  uint64_t last_seq = 0;
+  for (const auto& id : ids) {
+    CSX_ASSIGN_OR_RETURN(auto found, txn->FindById(id));
+    if (!found) continue;
+    v1::Indicator ind = *std::move(found);
+    ind.set_expired(true);
+    *ind.mutable_modified() = ToProto(now);
+    ind.set_version(ind.version() + 1);
+    CSX_RETURN_IF_ERROR(txn->Put(ind));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_EXPIRE, now, ind));
+  }
+  CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace csx

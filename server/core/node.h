@@ -1,0 +1,107 @@
+// Node: the logic of one csirt-exchange node, independent of gRPC. The gRPC
+// services are thin adapters over it, and tests drive it directly.
+//
+// Every mutation is one store transaction that updates indicators, appends
+// change-log entries and an audit record together; a call returns only after
+// that transaction is durably committed.
+//
+// Thread-safety: all methods may be called concurrently. The Store and Clock
+// passed to Create() must outlive the Node.
+#ifndef CSX_SERVER_CORE_NODE_H_
+#define CSX_SERVER_CORE_NODE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "csx/v1/service.pb.h"
+#include "server/core/clock.h"
+#include "server/core/principal.h"
+#include "server/store/store.h"
+
+namespace csx {
+
+struct NodeOptions {
+  std::string org;                 // this node's org id
+  uint32_t max_batch_items = 10000;
+  uint32_t max_query_limit = 10000;
+  uint32_t max_pull_limit = 10000;
+  std::string version = "0.1.0";
+};
+
+class Node {
+ public:
+  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeOptions options, Store* store,
+                                                      Clock* clock);
+
+  // Validates and stores each item on its own; rejected items carry their
+  // index and "field: reason". InvalidArgument when the batch is empty or too
+  // large; store errors fail the whole batch (nothing of it is stored).
+  absl::StatusOr<v1::SubmitResponse> Submit(const Principal& who,
+                                            const v1::SubmitRequest& request);
+
+  // NotFound when the id is unknown or not visible to `who` (the two are
+  // indistinguishable to the caller).
+  absl::StatusOr<v1::Indicator> Get(const Principal& who, const std::string& id);
+  absl::StatusOr<v1::QueryResponse> Query(const Principal& who,
+                                          const v1::QueryRequest& request);
+  // Revokes an indicator of this node's org. FailedPrecondition for an
+  // indicator of another origin; revoking a revoked indicator is a no-op.
+  absl::StatusOr<v1::Indicator> Revoke(const Principal& who, const std::string& id,
+                                       const std::string& reason);
+  absl::StatusOr<v1::Indicator> Sight(const Principal& who, const std::string& id,
+                                      uint32_t count);
+
+  // The entries after `cursor` that `who` may see, at most `limit`.
+  absl::StatusOr<v1::PullResponse> Pull(const Principal& who, const std::string& cursor,
+                                        uint32_t limit);
+  // Blocks until the change log has entries after `seq`, `deadline` passes or
+  // Shutdown() is called. Returns the current head.
+  uint64_t WaitForChanges(uint64_t seq, absl::Time deadline);
+
+  absl::StatusOr<v1::StatusResponse> Status(const Principal& who);
+  absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);
+
+  // Records a refused connection or call in the audit log.
+  absl::Status RecordRefusal(const std::string& identity, const std::string& reason);
+
+  // Marks indicators whose validity has ended as expired (one change-log
+  // entry each). Returns how many were expired.
+  absl::StatusOr<int> ExpireDue();
+
+  // Wakes every WaitForChanges() caller; later waits return at once.
+  void Shutdown();
+  bool stopping();
+
+  const std::string& org() const { return options_.org; }
+
+ private:
+  Node(NodeOptions options, Store* store, Clock* clock);
+
+  // The indicator as `who` may see it, or nullopt when it is not visible.
+  std::optional<v1::Indicator> View(const Principal& who, const v1::Indicator& ind) const;
+  absl::Status AppendAudit(Transaction& txn, absl::string_view kind, const Principal* who,
+                           const std::string& principal_text, std::string detail);
+  // Commits and publishes the new head to waiting subscribers.
+  absl::Status CommitAndPublish(Transaction& txn, uint64_t last_seq);
+  absl::StatusOr<v1::Indicator> ChangeOne(const Principal& who, const std::string& id,
+                                          v1::ChangeOp op, const std::string& reason,
+                                          uint32_t count);
+
+  const NodeOptions options_;
+  Store* const store_;
+  Clock* const clock_;
+  const absl::Time started_;
+
+  absl::Mutex head_mu_;
+  uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;
+  bool shutdown_ ABSL_GUARDED_BY(head_mu_) = false;
+};
+
+}  // namespace csx
+
+#endif  // CSX_SERVER_CORE_NODE_H_

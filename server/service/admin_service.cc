@@ -1,0 +1,26 @@
+#include "server/service/admin_service.h"
+
+#include "server/service/grpc_status.h"
+
+namespace csx {
+
+grpc::Status AdminServiceImpl::Status(grpc::ServerContext* ctx, const v1::StatusRequest*,
+                                      v1::StatusResponse* resp) {
+  CSX_AUTHENTICATE(who, ctx);
+  auto r = node_->Status(*who);
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  *resp = std::move(*r);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::AuditVerify(grpc::ServerContext* ctx,
+                                           const v1::AuditVerifyRequest*,
+                                           v1::AuditVerifyResponse* resp) {
+  CSX_AUTHENTICATE(who, ctx);
+  auto r = node_->AuditVerify(*who);
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  *resp = std::move(*r);
+  return grpc::Status::OK;
+}
+
+}  // namespace csx

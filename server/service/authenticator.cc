@@ -1,0 +1,62 @@
+#include "server/service/authenticator.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/time/clock.h"
+
+namespace csx {
+
+CertIdentity IdentityOf(const grpc::ServerContext& context) {
+  CertIdentity id;
+  auto auth = context.auth_context();
+  if (!auth) return id;
+  for (const auto& v : auth->FindPropertyValues("peer_uri")) id.uris.emplace_back(v.data(), v.size());
+  for (const auto& v : auth->FindPropertyValues("peer_dns")) {
+    id.dns_names.emplace_back(v.data(), v.size());
+  }
+  auto cn = auth->FindPropertyValues("x509_common_name");
+  if (!cn.empty()) id.common_name.assign(cn.front().data(), cn.front().size());
+  return id;
+}
+
+Authenticator::Authenticator(PrincipalMapper mapper, Node* node)
+    : node_(node), mapper_(std::make_shared<const PrincipalMapper>(std::move(mapper))) {}
+
+void Authenticator::Replace(PrincipalMapper mapper) {
+  auto next = std::make_shared<const PrincipalMapper>(std::move(mapper));
+  absl::MutexLock lock(&mu_);
+  mapper_ = std::move(next);
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) {
+  std::shared_ptr<const PrincipalMapper> mapper;
+  {
+    absl::MutexLock lock(&mu_);
+    mapper = mapper_;
+  }
+  const CertIdentity id = IdentityOf(context);
+  auto principal = mapper->Map(id);
+  if (!principal.ok()) RecordRefusal(id, principal.status());
+  return principal;
+}
+
+void Authenticator::RecordRefusal(const CertIdentity& id, const absl::Status& why) {
+  const std::string key = id.ToString();
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = last_refusal_.try_emplace(key, now);
+    if (!inserted) {
+      if (now - it->second < absl::Minutes(1)) return;
+      it->second = now;
+    }
+    if (last_refusal_.size() > 10000) last_refusal_.clear();
+  }
+  spdlog::warn("refused connection from {}: {}", key, std::string(why.message()));
+  absl::Status s = node_->RecordRefusal(key, std::string(why.message()));
+  if (!s.ok()) {
+    spdlog::error("audit of a refused connection failed: {}", s.ToString());
+  }
+}
+
+}  // namespace csx

@@ -1,0 +1,39 @@
+#include "server/service/feed_service.h"
+
+#include "absl/time/clock.h"
+#include "server/core/ids.h"
+#include "server/service/grpc_status.h"
+
+namespace csx {
+
+grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx, const v1::PullRequest* req,
+                                   v1::PullResponse* resp) {
+  CSX_AUTHENTICATE(who, ctx);
+  auto r = node_->Pull(*who, req->cursor(), req->limit());
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  *resp = std::move(*r);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedServiceImpl::Subscribe(grpc::ServerContext* ctx,
+                                        const v1::SubscribeRequest* req,
+                                        grpc::ServerWriter<v1::PullResponse>* writer) {
+  CSX_AUTHENTICATE(who, ctx);
+  std::string cursor = req->cursor();
+  while (!ctx->IsCancelled() && !node_->stopping()) {
+    auto batch = node_->Pull(*who, cursor, req->max_batch());
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
+    cursor = batch->cursor();
+    const bool more = batch->more();
+    if (batch->entries_size() > 0 && !writer->Write(*batch)) break;
+    if (more) continue;
+    auto seq = DecodeCursor(cursor);
+    if (!seq.ok()) return ToGrpcStatus(seq.status());
+    // Wake up periodically to notice a cancelled call.
+    node_->WaitForChanges(*seq, absl::Now() + absl::Milliseconds(500));
+  }
+  if (node_->stopping()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "node shutting down");
+  return grpc::Status::OK;
+}
+
+}  // namespace csx

@@ -1,0 +1,475 @@
+#include "server/store/sqlite/sqlite_store.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/ip_address.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+
+namespace csx {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr absl::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value ANY) STRICT;
+CREATE TABLE IF NOT EXISTS indicators(
+  rid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  modified INTEGER NOT NULL,
+  revoked INTEGER NOT NULL,
+  expired INTEGER NOT NULL,
+  valid_until INTEGER,
+  tags TEXT NOT NULL,
+  sectors TEXT NOT NULL,
+  ip_lo BLOB,
+  ip_hi BLOB,
+  data BLOB NOT NULL,
+  UNIQUE(type, value, origin)) STRICT;
+CREATE INDEX IF NOT EXISTS indicators_value ON indicators(value);
+CREATE INDEX IF NOT EXISTS indicators_ip ON indicators(ip_lo, ip_hi) WHERE ip_lo IS NOT NULL;
+CREATE INDEX IF NOT EXISTS indicators_expiry ON indicators(valid_until)
+  WHERE valid_until IS NOT NULL AND expired = 0 AND revoked = 0;
+CREATE TABLE IF NOT EXISTS changes(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  op INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  indicator_id TEXT NOT NULL,
+  data BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS audit(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL) STRICT;
+)sql";
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+// '|a|b|' so that a tag filter is one instr() on a delimited string.
+std::string JoinDelimited(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  if (items.empty()) return "";
+  return absl::StrCat("|", absl::StrJoin(items, "|"), "|");
+}
+
+absl::StatusOr<v1::Indicator> ParseIndicator(absl::string_view blob) {
+  v1::Indicator ind;
+  if (!ind.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return absl::DataLossError("store: unreadable indicator record");
+  }
+  return ind;
+}
+
+}  // namespace
+
+// The write connection and its prepared statements.
+class SqliteStore::Writer {
+ public:
+  SqliteDbPtr db;
+  std::optional<Statement> find_key, find_id, put, append_change, last_audit,
+      append_audit, set_head, due_expiry;
+};
+
+// A reader connection borrowed from the pool for one call.
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore* store, SqliteDbPtr db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ~ReaderLease() {
+    if (db_) store_->ReleaseReader(std::move(db_));
+  }
+  sqlite3* get() const { return db_.get(); }
+
+ private:
+  SqliteStore* store_;
+  SqliteDbPtr db_;
+};
+
+class SqliteStore::SqliteTransaction : public Transaction {
+ public:
+  SqliteTransaction(SqliteStore* store) : store_(store), w_(*store->writer_) {}
+  ~SqliteTransaction() override {
+    if (!done_) Exec(w_.db.get(), "ROLLBACK").IgnoreError();
+    store_->write_mu_.Unlock();
+  }
+
+  absl::StatusOr<std::optional<v1::Indicator>> FindByKey(
+      v1::IndicatorType type, const std::string& value,
+      const std::string& origin) override {
+    Statement& s = *w_.find_key;
+    s.BindInt(1, type);
+    s.BindText(2, value);
+    s.BindText(3, origin);
+    return One(s);
+  }
+
+  absl::StatusOr<std::optional<v1::Indicator>> FindById(const std::string& id) override {
+    Statement& s = *w_.find_id;
+    s.BindText(1, id);
+    return One(s);
+  }
+
+  absl::Status Put(const v1::Indicator& ind) override {
+    Statement& s = *w_.put;
+    s.BindText(1, ind.id());
+    s.BindInt(2, ind.type());
+    s.BindText(3, ind.value());
+    s.BindText(4, ind.origin());
+    s.BindInt(5, Micros(FromProto(ind.modified())));
+    s.BindInt(6, ind.revoked() ? 1 : 0);
+    s.BindInt(7, ind.expired() ? 1 : 0);
+    if (IsSet(ind.valid_until())) {
+      s.BindInt(8, Micros(FromProto(ind.valid_until())));
+    } else {
+      s.BindNull(8);
+    }
+    s.BindText(9, JoinDelimited(ind.tags()));
+    s.BindText(10, JoinDelimited(ind.sectors()));
+    auto range = RangeOfIndicator(ind.type(), ind.value());
+    if (range.ok()) {
+      s.BindBlob(11, absl::string_view(reinterpret_cast<const char*>(range->lo.data()), 16));
+      s.BindBlob(12, absl::string_view(reinterpret_cast<const char*>(range->hi.data()), 16));
+    } else {
+      s.BindNull(11);
+      s.BindNull(12);
+    }
+    s.BindBlob(13, ind.SerializeAsString());
+    return s.Run();
+  }
+
+  absl::StatusOr<uint64_t> AppendChange(v1::ChangeOp op, absl::Time time,
+                                        const v1::Indicator& ind) override {
+    Statement& s = *w_.append_change;
+    s.BindInt(1, op);
+    s.BindInt(2, Micros(time));
+    s.BindText(3, ind.id());
+    s.BindBlob(4, ind.SerializeAsString());
+    CSX_RETURN_IF_ERROR(s.Run());
+    return static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
+  }
+
+  absl::StatusOr<std::string> LastAuditHash() override {
+    Statement& s = *w_.last_audit;
+    auto row = s.Step();
+    std::string hash;
+    if (row.ok() && *row) hash = std::string(s.ColumnBlob(0));
+    s.Reset();
+    if (!row.ok()) return row.status();
+    return hash;
+  }
+
+  absl::Status AppendAudit(const AuditRecord& r) override {
+    Statement& s = *w_.append_audit;
+    s.BindInt(1, Micros(r.time));
+    s.BindText(2, r.kind);
+    s.BindText(3, r.principal);
+    s.BindText(4, r.detail);
+    s.BindBlob(5, r.prev_hash);
+    s.BindBlob(6, r.hash);
+    CSX_RETURN_IF_ERROR(s.Run());
+    const int64_t seq = sqlite3_last_insert_rowid(w_.db.get());
+    // The head anchor makes the removal of the newest records detectable.
+    Statement& h = *w_.set_head;
+    h.BindBlob(1, absl::StrCat(seq, ":", r.hash));
+    return h.Run();
+  }
+
+  absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now, int limit) override {
+    Statement& s = *w_.due_expiry;
+    s.BindInt(1, Micros(now));
+    s.BindInt(2, limit);
+    std::vector<std::string> ids;
+    while (true) {
+      auto row = s.Step();
+      if (!row.ok()) {
+        s.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      ids.emplace_back(s.ColumnText(0));
+    }
+    s.Reset();
+    return ids;
+  }
+
+  absl::Status Commit() override {
+    done_ = true;
+    absl::Status s = Exec(w_.db.get(), "COMMIT");
+    if (!s.ok()) Exec(w_.db.get(), "ROLLBACK").IgnoreError();
+    return s;
+  }
+
+ private:
+  static absl::StatusOr<std::optional<v1::Indicator>> One(Statement& s) {
+    auto row = s.Step();
+    if (!row.ok()) {
+      s.Reset();
+      return row.status();
+    }
+    if (!*row) {
+      s.Reset();
+      return std::optional<v1::Indicator>();
+    }
+    auto ind = ParseIndicator(s.ColumnBlob(0));
+    s.Reset();
+    if (!ind.ok()) return ind.status();
+    return std::optional<v1::Indicator>(std::move(*ind));
+  }
+
+  SqliteStore* store_;
+  Writer& w_;
+  bool done_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  auto writer = std::make_unique<Writer>();
+  CSX_ASSIGN_OR_RETURN(writer->db, OpenSqlite(path, /*read_only=*/false));
+  sqlite3* db = writer->db.get();
+  // A file that is not a database, or a damaged one, fails here or in the
+  // integrity check below, before anything is served from it.
+  CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL"));
+  CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL"));
+  CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON"));
+  CSX_RETURN_IF_ERROR(Exec(db, kSchema));
+  CSX_RETURN_IF_ERROR(Exec(db, absl::StrCat("INSERT OR IGNORE INTO meta(key, value) VALUES "
+                                            "('schema_version', ",
+                                            kSchemaVersion, ")")));
+  CSX_ASSIGN_OR_RETURN(writer->find_key,
+                       Statement::Prepare(db,
+                                          "SELECT data FROM indicators WHERE type = ? AND "
+                                          "value = ? AND origin = ?"));
+  CSX_ASSIGN_OR_RETURN(writer->find_id,
+                       Statement::Prepare(db, "SELECT data FROM indicators WHERE id = ?"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->put,
+      Statement::Prepare(db,
+                         "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
+                         "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
+                         "(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                         "type=excluded.type, value=excluded.value, origin=excluded.origin, "
+                         "modified=excluded.modified, revoked=excluded.revoked, "
+                         "expired=excluded.expired, valid_until=excluded.valid_until, "
+                         "tags=excluded.tags, sectors=excluded.sectors, ip_lo=excluded.ip_lo, "
+                         "ip_hi=excluded.ip_hi, data=excluded.data"));
+  CSX_ASSIGN_OR_RETURN(writer->append_change,
+                       Statement::Prepare(db,
+                                          "INSERT INTO changes(op, time, indicator_id, data) "
+                                          "VALUES (?,?,?,?)"));
+  CSX_ASSIGN_OR_RETURN(writer->last_audit,
+                       Statement::Prepare(db, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
+  CSX_ASSIGN_OR_RETURN(writer->append_audit,
+                       Statement::Prepare(db,
+                                          "INSERT INTO audit(time, kind, principal, detail, "
+                                          "prev_hash, hash) VALUES (?,?,?,?,?,?)"));
+  CSX_ASSIGN_OR_RETURN(writer->set_head,
+                       Statement::Prepare(db,
+                                          "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
+                                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
+  CSX_ASSIGN_OR_RETURN(writer->due_expiry,
+                       Statement::Prepare(db,
+                                          "SELECT id FROM indicators WHERE valid_until IS NOT "
+                                          "NULL AND valid_until < ? AND expired = 0 AND "
+                                          "revoked = 0 LIMIT ?"));
+  store->writer_ = std::move(writer);
+  CSX_RETURN_IF_ERROR(store->CheckIntegrity());
+  return store;
+}
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+absl::StatusOr<std::unique_ptr<Transaction>> SqliteStore::Begin() {
+  write_mu_.Lock();
+  absl::Status s = Exec(writer_->db.get(), "BEGIN IMMEDIATE");
+  if (!s.ok()) {
+    write_mu_.Unlock();
+    return s;
+  }
+  return std::unique_ptr<Transaction>(new SqliteTransaction(this));
+}
+
+absl::StatusOr<SqliteStore::ReaderLease> SqliteStore::AcquireReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      SqliteDbPtr db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(db));
+    }
+  }
+  CSX_ASSIGN_OR_RETURN(SqliteDbPtr db, OpenSqlite(path_, /*read_only=*/true));
+  return ReaderLease(this, std::move(db));
+}
+
+void SqliteStore::ReleaseReader(SqliteDbPtr db) {
+  absl::MutexLock lock(&readers_mu_);
+  if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(db));
+}
+
+absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       Statement::Prepare(r.get(), "SELECT data FROM indicators WHERE id = ?"));
+  s.BindText(1, id);
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
+  return ParseIndicator(s.ColumnBlob(0));
+}
+
+absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
+  std::vector<std::string> where = {"rid > ?"};
+  if (f.type != v1::TYPE_UNSPECIFIED) where.push_back("type = ?");
+  if (!f.values.empty()) {
+    std::vector<std::string> marks(f.values.size(), "?");
+    where.push_back(absl::StrCat("value IN (", absl::StrJoin(marks, ","), ")"));
+  }
+  if (f.contains_lo && f.contains_hi) where.push_back("ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ?");
+  if (!f.tag.empty()) where.push_back("instr(tags, ?) > 0");
+  if (!f.sector.empty()) where.push_back("instr(sectors, ?) > 0");
+  if (!f.origin.empty()) where.push_back("origin = ?");
+  if (f.modified_since) where.push_back("modified >= ?");
+  if (!f.include_revoked) where.push_back("revoked = 0");
+  std::string sql = absl::StrCat("SELECT rid, data FROM indicators WHERE ",
+                                 absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(r.get(), sql));
+  int i = 1;
+  s.BindInt(i++, f.after_row);
+  if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
+  for (const auto& v : f.values) s.BindText(i++, v);
+  if (f.contains_lo && f.contains_hi) {
+    s.BindBlob(i++, absl::string_view(reinterpret_cast<const char*>(f.contains_lo->data()), 16));
+    s.BindBlob(i++, absl::string_view(reinterpret_cast<const char*>(f.contains_hi->data()), 16));
+  }
+  if (!f.tag.empty()) s.BindText(i++, absl::StrCat("|", f.tag, "|"));
+  if (!f.sector.empty()) s.BindText(i++, absl::StrCat("|", f.sector, "|"));
+  if (!f.origin.empty()) s.BindText(i++, f.origin);
+  if (f.modified_since) s.BindInt(i++, Micros(*f.modified_since));
+  s.BindInt(i++, f.limit + 1);
+  QueryPage page;
+  while (true) {
+    CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(page.indicators.size()) == f.limit) {
+      page.more = true;
+      break;
+    }
+    page.last_row = s.ColumnInt(0);
+    CSX_ASSIGN_OR_RETURN(v1::Indicator ind, ParseIndicator(s.ColumnBlob(1)));
+    page.indicators.push_back(std::move(ind));
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(uint64_t after_seq,
+                                                                    int limit) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       Statement::Prepare(r.get(),
+                                          "SELECT seq, op, time, data FROM changes WHERE seq > ? "
+                                          "ORDER BY seq LIMIT ?"));
+  s.BindInt(1, static_cast<int64_t>(after_seq));
+  s.BindInt(2, limit);
+  std::vector<v1::FeedEntry> out;
+  while (true) {
+    CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    v1::FeedEntry e;
+    e.set_seq(static_cast<uint64_t>(s.ColumnInt(0)));
+    e.set_op(static_cast<v1::ChangeOp>(s.ColumnInt(1)));
+    *e.mutable_time() = ToProto(absl::FromUnixMicros(s.ColumnInt(2)));
+    absl::string_view blob = s.ColumnBlob(3);
+    if (!e.mutable_indicator()->ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+      return absl::DataLossError(absl::StrCat("store: unreadable change ", e.seq()));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ReadAudit(uint64_t after_seq, int limit) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       Statement::Prepare(r.get(),
+                                          "SELECT seq, time, kind, principal, detail, prev_hash, "
+                                          "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"));
+  s.BindInt(1, static_cast<int64_t>(after_seq));
+  s.BindInt(2, limit);
+  std::vector<AuditRecord> out;
+  while (true) {
+    CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    AuditRecord rec;
+    rec.seq = static_cast<uint64_t>(s.ColumnInt(0));
+    rec.time = absl::FromUnixMicros(s.ColumnInt(1));
+    rec.kind = std::string(s.ColumnText(2));
+    rec.principal = std::string(s.ColumnText(3));
+    rec.detail = std::string(s.ColumnText(4));
+    rec.prev_hash = std::string(s.ColumnBlob(5));
+    rec.hash = std::string(s.ColumnBlob(6));
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+absl::StatusOr<std::pair<uint64_t, std::string>> SqliteStore::AuditHead() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       Statement::Prepare(r.get(),
+                                          "SELECT value FROM meta WHERE key = 'audit_head'"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::make_pair(uint64_t{0}, std::string());
+  absl::string_view v = s.ColumnBlob(0);
+  size_t colon = v.find(':');
+  uint64_t seq = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(v.substr(0, colon), &seq)) {
+    return absl::DataLossError("audit: unreadable head anchor");
+  }
+  return std::make_pair(seq, std::string(v.substr(colon + 1)));
+}
+
+absl::StatusOr<StoreCounts> SqliteStore::Counts() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(),
+                         "SELECT (SELECT count(*) FROM indicators), "
+                         "(SELECT count(*) FROM indicators WHERE revoked = 0 AND expired = 0), "
+                         "(SELECT coalesce(max(seq), 0) FROM changes), "
+                         "(SELECT count(*) FROM audit)"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  StoreCounts c;
+  if (row) {
+    c.indicators = static_cast<uint64_t>(s.ColumnInt(0));
+    c.active = static_cast<uint64_t>(s.ColumnInt(1));
+    c.feed_head = static_cast<uint64_t>(s.ColumnInt(2));
+    c.audit_records = static_cast<uint64_t>(s.ColumnInt(3));
+  }
+  return c;
+}
+
+absl::Status SqliteStore::CheckIntegrity() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(r.get(), "PRAGMA quick_check"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.ColumnText(0) != "ok") {
+    return absl::DataLossError(
+        absl::StrCat("store: integrity check of ", path_, " failed: ",
+                     row ? std::string(s.ColumnText(0)) : std::string("no answer")));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace csx

@@ -1,0 +1,60 @@
+// SqliteStore: the embedded Store backend. One SQLite file in WAL mode with
+// synchronous=FULL, so a committed transaction survives a crash of the process
+// or of the machine. One writer connection (transactions are serialised by a
+// mutex) and a pool of reader connections that run concurrently with it.
+//
+// Thread-safety: all methods may be called from any thread.
+#ifndef CSX_SERVER_STORE_SQLITE_SQLITE_STORE_H_
+#define CSX_SERVER_STORE_SQLITE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/store/sqlite/sqlite_handle.h"
+#include "server/store/store.h"
+
+namespace csx {
+
+class SqliteStore : public Store {
+ public:
+  // Opens (creating if needed) the database at `path`, applies the schema and
+  // checks the file's integrity. Fails with DataLoss on a corrupt file,
+  // FailedPrecondition when the file cannot be opened or written.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  ~SqliteStore() override;
+
+  absl::StatusOr<std::unique_ptr<Transaction>> Begin() override;
+  absl::StatusOr<v1::Indicator> Get(const std::string& id) override;
+  absl::StatusOr<QueryPage> Query(const QueryFilter& filter) override;
+  absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(uint64_t after_seq,
+                                                         int limit) override;
+  absl::StatusOr<std::vector<AuditRecord>> ReadAudit(uint64_t after_seq,
+                                                     int limit) override;
+  absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
+  absl::StatusOr<StoreCounts> Counts() override;
+  absl::Status CheckIntegrity() override;
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+ private:
+  class Writer;
+  class ReaderLease;
+  class SqliteTransaction;
+
+  explicit SqliteStore(std::string path);
+  absl::StatusOr<ReaderLease> AcquireReader();
+  void ReleaseReader(SqliteDbPtr db);
+
+  const std::string path_;
+  absl::Mutex write_mu_;  // held by the open transaction
+  std::unique_ptr<Writer> writer_;
+  absl::Mutex readers_mu_;
+  std::vector<SqliteDbPtr> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace csx
+
+#endif  // CSX_SERVER_STORE_SQLITE_SQLITE_STORE_H_

@@ -1,0 +1,121 @@
+// The storage interface of a node: indicators, the change log and the audit
+// log. Every backend (SQLite today) implements Store and Transaction; the rest
+// of the server depends on these classes only.
+//
+// Thread-safety: a Store may be used from many threads at once. Reads run
+// concurrently; write transactions are serialised (Begin() blocks until the
+// previous transaction has ended). A Transaction belongs to one thread.
+#ifndef CSX_SERVER_STORE_STORE_H_
+#define CSX_SERVER_STORE_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "csx/v1/indicator.pb.h"
+#include "csx/v1/service.pb.h"
+
+namespace csx {
+
+// One audit record. `hash` = SHA-256 over the previous hash and the fields.
+struct AuditRecord {
+  uint64_t seq = 0;
+  absl::Time time;
+  std::string kind;       // "submit", "revoke", "sighting", "refused", ...
+  std::string principal;  // "org/role/name" or the refused identity
+  std::string detail;
+  std::string prev_hash;  // 32 raw bytes; empty for the first record
+  std::string hash;       // 32 raw bytes
+};
+
+// Filters of Store::Query; unset fields do not filter.
+struct QueryFilter {
+  v1::IndicatorType type = v1::TYPE_UNSPECIFIED;
+  std::vector<std::string> values;  // any of these exact values; empty = any
+  // ipv4/ipv6/cidr indicators whose range covers [contains_lo, contains_hi].
+  std::optional<std::array<uint8_t, 16>> contains_lo, contains_hi;
+  std::string tag;
+  std::string sector;
+  std::string origin;
+  std::optional<absl::Time> modified_since;
+  bool include_revoked = false;
+  int64_t after_row = 0;  // paging: rows after this position
+  int limit = 100;
+};
+
+struct QueryPage {
+  std::vector<v1::Indicator> indicators;
+  int64_t last_row = 0;  // position of the last returned row
+  bool more = false;
+};
+
+struct StoreCounts {
+  uint64_t indicators = 0;
+  uint64_t active = 0;
+  uint64_t feed_head = 0;
+  uint64_t audit_records = 0;
+};
+
+// A write transaction. Nothing is visible to readers or durable before
+// Commit() returns OK; destroying an uncommitted transaction rolls it back.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Looks an indicator up by its dedup key. nullopt when absent.
+  virtual absl::StatusOr<std::optional<v1::Indicator>> FindByKey(
+      v1::IndicatorType type, const std::string& value,
+      const std::string& origin) = 0;
+  virtual absl::StatusOr<std::optional<v1::Indicator>> FindById(
+      const std::string& id) = 0;
+  // Inserts or replaces the indicator with this id.
+  virtual absl::Status Put(const v1::Indicator& indicator) = 0;
+  // Appends a change-log entry holding `indicator` as of now; returns its seq.
+  virtual absl::StatusOr<uint64_t> AppendChange(
+      v1::ChangeOp op, absl::Time time, const v1::Indicator& indicator) = 0;
+  // The last audit record's hash (empty when there is none).
+  virtual absl::StatusOr<std::string> LastAuditHash() = 0;
+  // Appends an audit record; `record.seq` is assigned by the store.
+  virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
+  // Ids of indicators whose valid_until is before `now` and that are neither
+  // expired nor revoked, at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> DueForExpiry(
+      absl::Time now, int limit) = 0;
+  // Makes every change durable. After a failure the transaction is void.
+  virtual absl::Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Starts a write transaction; blocks while another one is open.
+  virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // NotFound when no indicator has this id.
+  virtual absl::StatusOr<v1::Indicator> Get(const std::string& id) = 0;
+  virtual absl::StatusOr<QueryPage> Query(const QueryFilter& filter) = 0;
+  // Change-log entries with seq > after_seq, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(
+      uint64_t after_seq, int limit) = 0;
+  // Audit records with seq > after_seq, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ReadAudit(uint64_t after_seq,
+                                                             int limit) = 0;
+  // The audit head anchor written with the last record: (seq, hash).
+  virtual absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() = 0;
+  virtual absl::StatusOr<StoreCounts> Counts() = 0;
+  // Runs the backend's own integrity check.
+  virtual absl::Status CheckIntegrity() = 0;
+  // Human-readable description ("sqlite:/var/lib/csx/csx.db").
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace csx
+
+#endif  // CSX_SERVER_STORE_STORE_H_

@@ -1,0 +1,149 @@
+// Submit -> get -> query -> pull through the real csx and csxd; merge of a
+// resubmission; revocation in the feed; output formats and exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nlohmann/json.hpp"
+#include "tests/integration/test_env.h"
+
+namespace csx::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+class RoundTripTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(f.node->Start()); }
+
+  json JsonOut(const CommandResult& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  std::vector<json> Lines(const std::string& out) {
+    std::vector<json> lines;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) lines.push_back(json::parse(line, nullptr, false));
+    }
+    return lines;
+  }
+
+  NodeFixture f;
+};
+
+TEST_F(RoundTripTest, SubmitGetQueryPull) {
+  auto sub = f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", " 198.51.100.7 ", "--tlp",
+                               "tlp:green", "--confidence", "80", "--tag", "c2", "--sector",
+                               "Finance", "--output", "json"});
+  json created = JsonOut(sub);
+  ASSERT_EQ(created["outcome"], "created") << sub.out;
+  const std::string id = created["id"];
+
+  json got = JsonOut(f.Csx(f.analyst, {"get", id, "--output", "json"}));
+  ASSERT_TRUE(got.is_array()) << got.dump();
+  EXPECT_EQ(got[0]["value"], "198.51.100.7");
+  EXPECT_EQ(got[0]["type"], "ipv4");
+  EXPECT_EQ(got[0]["tlp"], "GREEN");
+  EXPECT_EQ(got[0]["confidence"], 80);
+  EXPECT_EQ(got[0]["origin"], "cl.csirt");
+  EXPECT_EQ(got[0]["sectors"], json::array({"finance"}));
+  EXPECT_EQ(got[0]["version"], 1);
+
+  auto q = f.Csx(f.reader, {"query", "--contains", "198.51.100.0/24"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto rows = Lines(q.out);  // not a terminal: jsonl
+  ASSERT_EQ(rows.size(), 1u) << q.out;
+  EXPECT_EQ(rows[0]["id"], id);
+
+  auto p = f.Csx(f.reader, {"pull"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  auto entries = Lines(p.out);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["op"], "upsert");
+  EXPECT_EQ(entries[0]["indicator"]["id"], id);
+  EXPECT_THAT(p.err, HasSubstr("cursor: "));
+}
+
+TEST_F(RoundTripTest, ResubmissionMergesAndRevocationReachesTheFeed) {
+  json a = JsonOut(f.Csx(f.analyst, {"submit", "--type", "domain", "--value", "Evil.Example.",
+                                     "--tag", "phishing", "--confidence", "40", "-o", "json"}));
+  json b = JsonOut(f.Csx(f.analyst, {"submit", "--type", "domain", "--value", "evil.example",
+                                     "--tag", "kit", "--confidence", "90", "-o", "json"}));
+  EXPECT_EQ(b["outcome"], "merged");
+  EXPECT_EQ(a["id"], b["id"]);
+  const std::string id = a["id"];
+  json got = JsonOut(f.Csx(f.analyst, {"get", id, "-o", "json"}))[0];
+  EXPECT_EQ(got["version"], 2);
+  EXPECT_EQ(got["confidence"], 90);
+  EXPECT_EQ(got["tags"], json::array({"phishing", "kit"}));
+
+  auto r = f.Csx(f.analyst, {"revoke", id, "--reason", "sinkholed", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto p = f.Csx(f.reader, {"pull"});
+  auto entries = Lines(p.out);
+  ASSERT_EQ(entries.size(), 3u) << p.out;
+  EXPECT_EQ(entries[2]["op"], "revoke");
+  EXPECT_EQ(entries[2]["indicator"]["revoked"], true);
+  EXPECT_EQ(entries[2]["indicator"]["revoked_reason"], "sinkholed");
+  EXPECT_LT(entries[0]["seq"].get<int>(), entries[2]["seq"].get<int>());
+
+  // A revoked indicator is hidden from queries unless asked for.
+  EXPECT_EQ(Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example"}).out).size(), 0u);
+  EXPECT_EQ(Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example", "--include-revoked"}).out)
+                .size(),
+            1u);
+
+  auto s = f.Csx(f.analyst, {"sight", id, "--count", "3", "-o", "json"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(json::parse(s.out)[0]["sightings"]["count"], 3);
+}
+
+TEST_F(RoundTripTest, ExitCodesAndErrors) {
+  auto bad = f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "300.1.1.1"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("value"));
+  EXPECT_TRUE(bad.out.empty());
+
+  auto unknown = f.Csx(f.analyst, {"get", "00000000-0000-4000-8000-000000000000"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no indicator"));
+
+  auto usage = f.Csx(f.analyst, {"frobnicate"});
+  EXPECT_EQ(usage.exit_code, 1);
+
+  auto no_server = RunCommand({BinDir() + "/client/csx", "--server", "127.0.0.1:1", "--cert",
+                               f.analyst + ".crt", "--key", f.analyst + ".key", "--ca",
+                               f.ca.cert(), "status"});
+  EXPECT_EQ(no_server.exit_code, 2);
+  EXPECT_FALSE(no_server.err.empty());
+}
+
+TEST_F(RoundTripTest, GlobalFlagsAfterTheCommandAndEnvironment) {
+  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "sha256", "--value", std::string(64, 'A')})
+                .exit_code,
+            0);
+  auto q = f.Csx(f.analyst, {"query", "--type", "sha256", "--output", "csv"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.out, HasSubstr(std::string(64, 'a')));
+  EXPECT_EQ(q.out.rfind("id,type,value", 0), 0u) << q.out;
+
+  setenv("CSX_SERVER", f.node->address().c_str(), 1);
+  setenv("CSX_CERT", (f.admin + ".crt").c_str(), 1);
+  setenv("CSX_KEY", (f.admin + ".key").c_str(), 1);
+  setenv("CSX_CA", f.ca.cert().c_str(), 1);
+  auto st = RunCommand({BinDir() + "/client/csx", "status", "--output", "json"});
+  unsetenv("CSX_SERVER");
+  unsetenv("CSX_CERT");
+  unsetenv("CSX_KEY");
+  unsetenv("CSX_CA");
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  json status = json::parse(st.out);
+  EXPECT_EQ(status["org"], "cl.csirt");
+  EXPECT_EQ(status["indicators"], 1);
+  EXPECT_EQ(status["principal"], "cl.csirt/admin/ops");
+}
+
+}  // namespace
+}  // namespace csx::testing

@@ -1,0 +1,296 @@
+#include "tests/integration/test_env.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+extern char** environ;
+
+namespace csx::testing {
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "csx-test-XXXXXX").string();
+  char* p = mkdtemp(tmpl.data());
+  if (p == nullptr) std::abort();
+  path_ = p;
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("CSX_KEEP_TMP") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+}
+
+bool Shell(const std::string& command) {
+  const int rc = std::system(command.c_str());
+  if (rc != 0) {
+    ADD_FAILURE() << "command failed (" << rc << "): " << command;
+    return false;
+  }
+  return true;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string BinDir() {
+  const char* dir = std::getenv("CSX_BIN_DIR");
+  return dir ? dir : ".";
+}
+
+TestCa::TestCa(std::string dir, std::string name)
+    : dir_(std::move(dir)), name_(std::move(name)) {
+  cert_ = absl::StrCat(dir_, "/", name_, ".crt");
+  key_ = absl::StrCat(dir_, "/", name_, ".key");
+  Shell(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
+                     "-keyout ", key_, " -out ", cert_, " -days 30 -subj '/CN=", name_,
+                     " test CA' -addext basicConstraints=critical,CA:TRUE ",
+                     "-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null"));
+}
+
+std::string TestCa::Issue(const std::string& name, const std::string& cn,
+                          const std::string& san) {
+  const std::string p = absl::StrCat(dir_, "/", name);
+  std::string ext = absl::StrCat(p, ".ext");
+  WriteFile(ext, absl::StrCat("basicConstraints=CA:FALSE\n",
+                              "keyUsage=digitalSignature,keyEncipherment\n",
+                              "extendedKeyUsage=clientAuth,serverAuth\n",
+                              san.empty() ? "" : absl::StrCat("subjectAltName=", san, "\n")));
+  Shell(absl::StrCat("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
+                     "-keyout ", p, ".key -out ", p, ".csr -subj '/CN=", cn, "' 2>/dev/null && ",
+                     "openssl x509 -req -in ", p, ".csr -CA ", cert_, " -CAkey ", key_,
+                     " -CAcreateserial -out ", p, ".crt -days 30 -extfile ", ext,
+                     " 2>/dev/null"));
+  return p;
+}
+
+std::string TestCa::IssueServer(const std::string& name, const std::string& cn) {
+  return Issue(name, cn, "DNS:localhost,IP:127.0.0.1");
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_file) {
+  CommandResult result;
+  char out_tmpl[] = "/tmp/csx-out-XXXXXX";
+  char err_tmpl[] = "/tmp/csx-err-XXXXXX";
+  const int out_fd = mkstemp(out_tmpl);
+  const int err_fd = mkstemp(err_tmpl);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(),
+                                   O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  if (posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_fd);
+  close(err_fd);
+  result.out = ReadFile(out_tmpl);
+  result.err = ReadFile(err_tmpl);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return result;
+}
+
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, std::string out_file,
+                                     std::string err_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  if (posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ) != 0) {
+    pid_ = -1;
+    ADD_FAILURE() << "cannot start " << argv[0];
+  }
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    Wait();
+  }
+}
+
+void BackgroundCommand::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int BackgroundCommand::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+NodeProcess::NodeProcess(std::string dir, std::string config_yaml) : dir_(std::move(dir)) {
+  WriteFile(config_path(), absl::StrReplaceAll(config_yaml, {{"{DIR}", dir_}}));
+}
+
+NodeProcess::~NodeProcess() {
+  if (pid_ > 0) Kill9();
+}
+
+bool NodeProcess::Start() {
+  const std::string port_file = dir_ + "/port";
+  std::filesystem::remove(port_file);
+  const std::string bin = BinDir() + "/server/csxd";
+  const std::string log = dir_ + "/csxd.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<std::string> argv = {bin, "--config", config_path(), "--port-file", port_file};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid_ = -1;
+    ADD_FAILURE() << "cannot start " << bin;
+    return false;
+  }
+  ++starts_;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      ADD_FAILURE() << "csxd exited at start; log:\n" << this->log();
+      return false;
+    }
+    if (std::filesystem::exists(port_file)) {
+      port_ = std::stoi(ReadFile(port_file));
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "csxd did not start in time; log:\n" << this->log();
+  Kill9();
+  return false;
+}
+
+void NodeProcess::Kill9() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void NodeProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+bool NodeProcess::WaitForLog(const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int NodeProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string NodeProcess::log() const { return ReadFile(dir_ + "/csxd.log"); }
+
+NodeFixture::NodeFixture() : ca(tmp.path(), "ca") {
+  ca.IssueServer("node", "node.cl.csirt");
+  analyst = ca.Issue("analyst", "alice", "URI:csx://cl.csirt/analyst/alice");
+  reader = ca.Issue("reader", "bot", "URI:csx://cl.csirt/reader/bot");
+  admin = ca.Issue("admin", "ops", "URI:csx://cl.csirt/admin/ops");
+  partner_peer = ca.Issue("peer", "node.us.cisa", "DNS:node.us.cisa");
+  unmapped = ca.Issue("unmapped", "mallory", "URI:csx://cl.csirt/intern/mallory");
+  node = std::make_unique<NodeProcess>(tmp.path(), ConfigYaml());
+}
+
+std::string NodeFixture::PrincipalsYaml() {
+  return R"(principals:
+  - { match: { san_uri: "csx://cl.csirt/analyst/*" }, role: analyst }
+  - { match: { san_uri: "csx://cl.csirt/reader/*" }, role: reader }
+  - { match: { san_uri: "csx://cl.csirt/admin/*" }, role: admin }
+  - { match: { cn: "node.us.cisa" }, org: us.cisa, role: peer }
+)";
+}
+
+std::string NodeFixture::ConfigYaml() const {
+  return absl::StrCat(R"(node: { org: cl.csirt, listen: "127.0.0.1:0" }
+tls: { cert: node.crt, key: node.key, client_ca: ca.crt }
+store: { sqlite: csx.db }
+limits: { expiry_interval_seconds: 1 }
+)",
+                      PrincipalsYaml());
+}
+
+std::vector<std::string> NodeFixture::CsxArgv(const std::string& identity,
+                                              std::vector<std::string> args) {
+  std::vector<std::string> argv = {BinDir() + "/client/csx", "--server", node->address(),
+                                   "--cert", identity + ".crt", "--key", identity + ".key",
+                                   "--ca", ca.cert()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+CommandResult NodeFixture::Csx(const std::string& identity, std::vector<std::string> args,
+                               const std::string& stdin_file) {
+  return RunCommand(CsxArgv(identity, std::move(args)), stdin_file);
+}
+
+std::shared_ptr<grpc::Channel> NodeFixture::Channel(const std::string& identity) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(ca.cert());
+  if (!identity.empty()) {
+    tls.pem_cert_chain = ReadFile(identity + ".crt");
+    tls.pem_private_key = ReadFile(identity + ".key");
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(node->address(), grpc::SslCredentials(tls), args);
+}
+
+}  // namespace csx::testing

@@ -1,0 +1,228 @@
+// Node driven directly over a real SQLite store in a temp dir, with a fake
+// clock: submission, merge, revoke, sight, feed and cursor, roles, expiry,
+// audit chain.
+#include "server/core/node.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/time_util.h"
+#include "server/core/ids.h"
+#include "server/store/sqlite/sqlite_store.h"
+#include "tests/status_matchers.h"
+
+namespace csx {
+namespace {
+
+using ::csx::testing::IsOk;
+using ::csx::testing::StatusIs;
+using ::testing::HasSubstr;
+
+v1::IndicatorInput Input(const std::string& type, const std::string& value) {
+  v1::IndicatorInput in;
+  in.set_type(type);
+  in.set_value(value);
+  return in;
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/csx-node-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    auto store = SqliteStore::Open(dir_ + "/csx.db");
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+    auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
+    ASSERT_THAT(node, IsOk());
+    node_ = std::move(*node);
+  }
+  void TearDown() override {
+    node_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  v1::SubmitResponse SubmitOk(std::vector<v1::IndicatorInput> items) {
+    v1::SubmitRequest req;
+    for (auto& i : items) *req.add_items() = std::move(i);
+    auto r = node_->Submit(analyst_, req);
+    EXPECT_THAT(r, IsOk());
+    return r.ok() ? *r : v1::SubmitResponse();
+  }
+
+  std::string dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Node> node_;
+  Principal analyst_{"cl.csirt", Role::kAnalyst, "alice"};
+  Principal reader_{"cl.csirt", Role::kReader, "bot"};
+  Principal admin_{"cl.csirt", Role::kAdmin, "ops"};
+  Principal partner_{"us.cisa", Role::kPeer, "node.us.cisa"};
+  Principal partner_reader_{"us.cisa", Role::kReader, "feedbot"};
+};
+
+TEST_F(NodeTest, BadItemsAreRejectedAloneWithIndexAndReason) {
+  auto r = SubmitOk({Input("ipv4", "10.0.0.1"), Input("ipv4", "10.0.0.300"),
+                     Input("nonsense", "x"), Input("domain", "Example.ORG.")});
+  ASSERT_EQ(r.results_size(), 4);
+  EXPECT_EQ(r.results(0).outcome(), v1::OUTCOME_CREATED);
+  EXPECT_EQ(r.results(1).outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(r.results(1).index(), 1u);
+  EXPECT_THAT(r.results(1).error(), HasSubstr("value"));
+  EXPECT_THAT(r.results(2).error(), HasSubstr("type"));
+  EXPECT_EQ(r.results(3).outcome(), v1::OUTCOME_CREATED);
+  EXPECT_EQ(r.created(), 2u);
+  EXPECT_EQ(r.rejected(), 2u);
+  auto got = node_->Get(reader_, r.results(3).id());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->value(), "example.org");
+  EXPECT_EQ(got->reporter(), "alice");
+  EXPECT_EQ(got->tlp(), v1::TLP_AMBER);  // default
+}
+
+TEST_F(NodeTest, EmptyAndOversizedBatchesAreRefused) {
+  EXPECT_THAT(node_->Submit(analyst_, v1::SubmitRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items")));
+  v1::SubmitRequest big;
+  for (int i = 0; i < 10001; ++i) *big.add_items() = Input("ipv4", "10.0.0.1");
+  EXPECT_THAT(node_->Submit(analyst_, big),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("items")));
+}
+
+TEST_F(NodeTest, ResubmissionMerges) {
+  auto in = Input("url", "HTTP://Evil.Example:80/a?b");
+  in.set_confidence(30);
+  in.add_tags("phish");
+  in.set_tlp("GREEN");
+  auto first = SubmitOk({in});
+  clock_.Advance(absl::Hours(1));
+  auto again = Input("url", "http://evil.example/a?b");
+  again.set_confidence(70);
+  again.add_tags("kit");
+  again.set_tlp("CLEAR");  // never loosens the TLP
+  auto second = SubmitOk({again});
+  EXPECT_EQ(second.results(0).outcome(), v1::OUTCOME_MERGED);
+  EXPECT_EQ(second.results(0).id(), first.results(0).id());
+  auto got = node_->Get(reader_, first.results(0).id());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->version(), 2u);
+  EXPECT_EQ(got->confidence(), 70u);
+  EXPECT_EQ(got->tlp(), v1::TLP_GREEN);
+  EXPECT_THAT(got->tags(), ::testing::ElementsAre("phish", "kit"));
+  EXPECT_EQ(FromProto(got->last_seen()), clock_.Now());
+  EXPECT_LT(FromProto(got->first_seen()), clock_.Now());
+}
+
+TEST_F(NodeTest, RolesAreEnforced) {
+  v1::SubmitRequest req;
+  *req.add_items() = Input("ipv4", "192.0.2.1");
+  EXPECT_THAT(node_->Submit(reader_, req), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Submit(admin_, req), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Submit(partner_, req), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Status(analyst_), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->AuditVerify(reader_), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Status(admin_), IsOk());
+  Principal foreign_admin{"us.cisa", Role::kAdmin, "x"};
+  EXPECT_THAT(node_->Status(foreign_admin), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(NodeTest, PartnerWithoutAgreementSeesNothing) {
+  auto r = SubmitOk({Input("ipv4", "192.0.2.1")});
+  const std::string id = r.results(0).id();
+  EXPECT_THAT(node_->Get(partner_reader_, id), StatusIs(absl::StatusCode::kNotFound));
+  auto q = node_->Query(partner_reader_, v1::QueryRequest());
+  ASSERT_THAT(q, IsOk());
+  EXPECT_EQ(q->indicators_size(), 0);
+  auto p = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->entries_size(), 0);
+  // The cursor still moves past what the partner may not see.
+  EXPECT_EQ(*DecodeCursor(p->cursor()), 1u);
+}
+
+TEST_F(NodeTest, PullResumesExactlyFromCursor) {
+  std::vector<v1::IndicatorInput> items;
+  for (int i = 0; i < 250; ++i) items.push_back(Input("ipv4", "10.1.0." + std::to_string(i)));
+  SubmitOk(items);
+  std::string cursor;
+  std::vector<uint64_t> seqs;
+  while (true) {
+    auto p = node_->Pull(reader_, cursor, 64);
+    ASSERT_THAT(p, IsOk());
+    for (const auto& e : p->entries()) seqs.push_back(e.seq());
+    cursor = p->cursor();
+    if (!p->more()) break;
+  }
+  ASSERT_EQ(seqs.size(), 250u);
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  EXPECT_THAT(node_->Pull(reader_, "garbage", 10),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cursor")));
+}
+
+TEST_F(NodeTest, RevokeOnlyOwnOriginAndSightCounts) {
+  auto r = SubmitOk({Input("cve", "cve-2024-3094")});
+  const std::string id = r.results(0).id();
+  auto rev = node_->Revoke(analyst_, id, "false positive");
+  ASSERT_THAT(rev, IsOk());
+  EXPECT_TRUE(rev->revoked());
+  EXPECT_EQ(rev->version(), 2u);
+  auto again = node_->Revoke(analyst_, id, "again");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->version(), 2u);  // no-op
+  EXPECT_THAT(node_->Revoke(reader_, id, ""), StatusIs(absl::StatusCode::kPermissionDenied));
+  auto s = node_->Sight(analyst_, id, 5);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->sighting_count(), 5u);
+  auto p = node_->Pull(reader_, "", 100);
+  ASSERT_THAT(p, IsOk());
+  ASSERT_EQ(p->entries_size(), 3);
+  EXPECT_EQ(p->entries(1).op(), v1::OP_REVOKE);
+  EXPECT_EQ(p->entries(2).op(), v1::OP_SIGHTING);
+}
+
+TEST_F(NodeTest, ExpiryAppendsAnEntry) {
+  auto in = Input("domain", "short-lived.example");
+  *in.mutable_valid_until() = ToProto(clock_.Now() + absl::Minutes(5));
+  auto r = SubmitOk({in});
+  EXPECT_EQ(*node_->ExpireDue(), 0);
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*node_->ExpireDue(), 1);
+  EXPECT_EQ(*node_->ExpireDue(), 0);
+  auto p = node_->Pull(reader_, "", 100);
+  ASSERT_THAT(p, IsOk());
+  ASSERT_EQ(p->entries_size(), 2);
+  EXPECT_EQ(p->entries(1).op(), v1::OP_EXPIRE);
+  EXPECT_TRUE(p->entries(1).indicator().expired());
+}
+
+TEST_F(NodeTest, WaitForChangesWakesOnCommit) {
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(node_->WaitForChanges(0, absl::Now() + absl::Milliseconds(50)), 0u);
+  SubmitOk({Input("ipv4", "192.0.2.9")});
+  EXPECT_EQ(node_->WaitForChanges(0, absl::Now() + absl::Seconds(10)), 1u);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(NodeTest, AuditChainVerifiesAndRecordsEveryChange) {
+  auto r = SubmitOk({Input("ipv4", "192.0.2.1")});
+  ASSERT_THAT(node_->Sight(analyst_, r.results(0).id(), 1), IsOk());
+  ASSERT_THAT(node_->Revoke(analyst_, r.results(0).id(), "done"), IsOk());
+  ASSERT_THAT(node_->RecordRefusal("cn=mallory", "no rule"), IsOk());
+  auto v = node_->AuditVerify(admin_);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->ok()) << v->problem();
+  EXPECT_EQ(v->records(), 4u);
+  auto records = store_->ReadAudit(0, 10);
+  ASSERT_THAT(records, IsOk());
+  EXPECT_EQ((*records)[0].kind, "submit");
+  EXPECT_EQ((*records)[1].kind, "sighting");
+  EXPECT_EQ((*records)[2].kind, "revoke");
+  EXPECT_EQ((*records)[3].kind, "refused");
+  EXPECT_EQ((*records)[0].principal, "cl.csirt/analyst/alice");
+}
+
+}  // namespace
+}  // namespace csx
