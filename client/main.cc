@@ -13,9 +13,11 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_graceful{false};
 
-// SIGINT/SIGTERM during a pull: finish the current batch, save the cursor,
-// exit. A second signal exits at once.
+// SIGINT/SIGTERM: during a pull, finish the current batch, save the cursor
+// and exit; otherwise, and on a second signal, exit at once. Installed before
+// any other thread starts so that every thread inherits the blocked mask.
 void WatchSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -25,9 +27,10 @@ void WatchSignals() {
   std::thread([set] {
     int sig = 0;
     sigwait(&set, &sig);
+    if (!g_graceful) _exit(128 + sig);
     g_stop = true;
     sigwait(&set, &sig);
-    _exit(130);
+    _exit(128 + sig);
   }).detach();
 }
 
@@ -35,6 +38,7 @@ void WatchSignals() {
 
 int main(int argc, char** argv) {
   using namespace csx::cli;
+  WatchSignals();
   CLI::App app{"csx: submit, query, revoke, sight and pull threat indicators on a csirt-exchange node"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -144,7 +148,7 @@ int main(int argc, char** argv) {
   if (c_revoke->parsed()) return RunRevoke(ctx, id, reason);
   if (c_sight->parsed()) return RunSight(ctx, id, count);
   if (c_pull->parsed()) {
-    WatchSignals();
+    g_graceful = true;
     return RunPull(ctx, pull);
   }
   if (c_status->parsed()) return RunStatus(ctx);

@@ -30,7 +30,7 @@ class AuditTamperTest : public ::testing::Test {
                                  "203.0.113." + std::to_string(i)});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
-    auto ok = f.Csx(f.admin, {"audit", "verify", "-o", "json"});
+    auto ok = f.Csx(f.admin, {"audit", "verify", "-o", "jsonl"});
     ASSERT_EQ(ok.exit_code, 0) << ok.err;
     EXPECT_THAT(ok.out, HasSubstr("\"ok\":true"));
     ASSERT_EQ(f.node->Terminate(), 0);

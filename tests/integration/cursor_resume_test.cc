@@ -61,6 +61,7 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
   const std::string cursor_file = f.tmp.File("cursor");
   std::vector<uint64_t> seqs;
   int follow_runs = 0;
+  size_t from_follow = 0;
   for (int run = 0; run < 200 && seqs.size() < static_cast<size_t>(kTotal); ++run) {
     if (run % 3 == 1) {
       // A live follow, stopped by a signal once it has written something.
@@ -76,7 +77,9 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
       }
       follow.Signal(run % 2 ? SIGINT : SIGTERM);
       EXPECT_EQ(follow.Wait(), 0) << ReadFile(f.tmp.File("follow.err"));
+      const size_t before = seqs.size();
       AppendSeqs(ReadFile(out), &seqs);
+      from_follow += seqs.size() - before;
       ++follow_runs;
       continue;
     }
@@ -87,6 +90,8 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
     AppendSeqs(r.out, &seqs);
   }
   EXPECT_GT(follow_runs, 0);
+  EXPECT_GT(from_follow, 0u) << "no follow run delivered entries";
+  std::printf("%d follow runs delivered %zu entries\n", follow_runs, from_follow);
   ASSERT_EQ(seqs.size(), static_cast<size_t>(kTotal));
   for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "at position " << i;
 

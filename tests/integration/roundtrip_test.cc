@@ -51,16 +51,22 @@ TEST_F(RoundTripTest, SubmitGetQueryPull) {
   EXPECT_EQ(got[0]["sectors"], json::array({"finance"}));
   EXPECT_EQ(got[0]["version"], 1);
 
-  auto q = f.Csx(f.reader, {"query", "--contains", "198.51.100.0/24"});
+  json net = JsonOut(f.Csx(f.analyst, {"submit", "--type", "cidr", "--value", "198.51.100.99/24",
+                                       "-o", "json"}));
+  ASSERT_EQ(net["outcome"], "created");
+  JsonOut(f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "198.51.101.1", "-o", "json"}));
+  // Indicators that contain the address: the address itself and its /24.
+  auto q = f.Csx(f.reader, {"query", "--contains", "198.51.100.7"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   auto rows = Lines(q.out);  // not a terminal: jsonl
-  ASSERT_EQ(rows.size(), 1u) << q.out;
+  ASSERT_EQ(rows.size(), 2u) << q.out;
   EXPECT_EQ(rows[0]["id"], id);
+  EXPECT_EQ(rows[1]["value"], "198.51.100.0/24");
 
   auto p = f.Csx(f.reader, {"pull"});
   ASSERT_EQ(p.exit_code, 0) << p.err;
   auto entries = Lines(p.out);
-  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0]["op"], "upsert");
   EXPECT_EQ(entries[0]["indicator"]["id"], id);
   EXPECT_THAT(p.err, HasSubstr("cursor: "));
@@ -143,6 +149,76 @@ TEST_F(RoundTripTest, GlobalFlagsAfterTheCommandAndEnvironment) {
   EXPECT_EQ(status["org"], "cl.csirt");
   EXPECT_EQ(status["indicators"], 1);
   EXPECT_EQ(status["principal"], "cl.csirt/admin/ops");
+}
+
+TEST_F(RoundTripTest, ClientStreamingBulkSubmission) {
+  auto stub = f.Stub<v1::IndicatorService>(f.analyst);
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  auto writer = stub->SubmitStream(&ctx, &resp);
+  for (int b = 0; b < 5; ++b) {
+    v1::SubmitRequest req;
+    for (int i = 0; i < 100; ++i) {
+      auto* item = req.add_items();
+      item->set_type("ipv4");
+      // The fourth item of every batch is invalid.
+      item->set_value(i == 3 ? "not-an-ip" : "10.7." + std::to_string(b) + "." + std::to_string(i));
+    }
+    ASSERT_TRUE(writer->Write(req));
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.created(), 495u);
+  EXPECT_EQ(resp.rejected(), 5u);
+  ASSERT_EQ(resp.results_size(), 5);
+  EXPECT_EQ(resp.results(0).index(), 3u);
+  EXPECT_EQ(resp.results(4).index(), 403u);
+  EXPECT_THAT(resp.results(4).error(), HasSubstr("value: invalid ipv4"));
+}
+
+TEST_F(RoundTripTest, OversizedRequestIsRefused) {
+  auto stub = f.Stub<v1::IndicatorService>(f.analyst);
+  v1::SubmitRequest req;
+  for (int i = 0; i < 2100; ++i) {
+    auto* item = req.add_items();
+    item->set_type("ipv4");
+    item->set_value("192.0.2.1");
+    item->set_description(std::string(8000, 'x'));
+  }
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  grpc::Status s = stub->SubmitBatch(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  // The node is unharmed and stored nothing.
+  auto q = f.Csx(f.reader, {"query"});
+  EXPECT_EQ(q.exit_code, 0);
+  EXPECT_TRUE(q.out.empty());
+}
+
+TEST_F(RoundTripTest, FieldLevelErrorsOverGrpc) {
+  auto stub = f.Stub<v1::IndicatorService>(f.analyst);
+  v1::SubmitRequest req;
+  auto* a = req.add_items();
+  a->set_type("domain");
+  a->set_value("ok.example");
+  a->set_confidence(101);
+  auto* b = req.add_items();
+  b->set_type("domain");
+  b->set_value("ok.example");
+  b->set_severity("apocalyptic");
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  ASSERT_TRUE(stub->SubmitBatch(&ctx, req, &resp).ok());
+  EXPECT_THAT(resp.results(0).error(), HasSubstr("confidence:"));
+  EXPECT_THAT(resp.results(1).error(), HasSubstr("severity:"));
+  grpc::ClientContext ctx2;
+  v1::QueryRequest q;
+  q.set_contains_ip("nonsense");
+  v1::QueryResponse qr;
+  grpc::Status s = stub->Query(&ctx2, q, &qr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("contains_ip"));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/channel.h>
+
 #include "csx/v1/service.grpc.pb.h"
 
 namespace csx::testing {

@@ -1,0 +1,23 @@
+// Picks the reader for `csx submit --file F --format auto`.
+#ifndef CSX_CLIENT_FORMATS_FORMAT_DETECT_H_
+#define CSX_CLIENT_FORMATS_FORMAT_DETECT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace csx::formats {
+
+// Returns "csv" or "jsonl". By the extension of `path` first
+// (case-insensitive: .csv -> csv; .jsonl, .ndjson, .json -> jsonl), else
+// (stdin "-", other extensions) by `content`: jsonl when the first
+// non-blank character (after an optional UTF-8 byte order mark) is '{',
+// else csv. Fails with InvalidArgument when the format must be sniffed and
+// `content` is empty or blank, suggesting --format.
+absl::StatusOr<std::string> DetectFormat(absl::string_view path,
+                                         absl::string_view content);
+
+}  // namespace csx::formats
+
+#endif  // CSX_CLIENT_FORMATS_FORMAT_DETECT_H_
