@@ -8,7 +8,8 @@ namespace csx::cli {
 int RunStatus(const CommandContext& ctx) {
   v1::StatusResponse resp;
   grpc::ClientContext call;
-  call.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  call.set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
   grpc::Status s = ctx.stubs->admin->Status(&call, v1::StatusRequest(), &resp);
   if (!s.ok()) return ReportRpcError(ctx, "status", s);
   nlohmann::json obj = {{"org", resp.org()},
@@ -29,8 +30,10 @@ int RunStatus(const CommandContext& ctx) {
 int RunAuditVerify(const CommandContext& ctx) {
   v1::AuditVerifyResponse resp;
   grpc::ClientContext call;
-  call.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(600));
-  grpc::Status s = ctx.stubs->admin->AuditVerify(&call, v1::AuditVerifyRequest(), &resp);
+  call.set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(600));
+  grpc::Status s =
+      ctx.stubs->admin->AuditVerify(&call, v1::AuditVerifyRequest(), &resp);
   if (!s.ok()) return ReportRpcError(ctx, "audit verify", s);
   nlohmann::json obj = {{"ok", resp.ok()}, {"records", resp.records()}};
   if (!resp.ok()) {
@@ -41,7 +44,8 @@ int RunAuditVerify(const CommandContext& ctx) {
   writer.WriteObject(obj);
   writer.Finish();
   if (!resp.ok()) {
-    *ctx.err << "csx: audit verify: audit log damaged: " << resp.problem() << "\n";
+    *ctx.err << "csx: audit verify: audit log damaged: " << resp.problem()
+             << "\n";
     return kExitServer;
   }
   return kExitOk;

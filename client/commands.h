@@ -29,7 +29,7 @@ struct SubmitArgs {
   std::string type, value, tlp, severity, description, valid_until, valid_from;
   int confidence = -1;  // -1 = not given
   std::vector<std::string> tags, sectors;
-  std::string file;    // bulk mode when set ("-" = stdin)
+  std::string file;  // bulk mode when set ("-" = stdin)
   std::string format = "auto";
   int batch_size = 1000;
 };
@@ -41,9 +41,10 @@ struct QueryArgs {
 };
 
 struct PullArgs {
-  std::string since;        // cursor to start after
-  std::string cursor_file;  // read the start cursor here, update after each batch
-  int64_t limit = 0;        // stop after this many entries; 0 = no limit
+  std::string since;  // cursor to start after
+  std::string
+      cursor_file;    // read the start cursor here, update after each batch
+  int64_t limit = 0;  // stop after this many entries; 0 = no limit
   bool follow = false;
   int batch = 1000;
 };
@@ -51,14 +52,16 @@ struct PullArgs {
 int RunSubmit(const CommandContext& ctx, const SubmitArgs& args);
 int RunGet(const CommandContext& ctx, const std::string& id);
 int RunQuery(const CommandContext& ctx, const QueryArgs& args);
-int RunRevoke(const CommandContext& ctx, const std::string& id, const std::string& reason);
+int RunRevoke(const CommandContext& ctx, const std::string& id,
+              const std::string& reason);
 int RunSight(const CommandContext& ctx, const std::string& id, uint32_t count);
 int RunPull(const CommandContext& ctx, const PullArgs& args);
 int RunStatus(const CommandContext& ctx);
 int RunAuditVerify(const CommandContext& ctx);
 
 // Prints "csx: <what>: <message>" and returns the exit code for `s`.
-int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& s);
+int ReportRpcError(const CommandContext& ctx, const std::string& what,
+                   const grpc::Status& s);
 
 }  // namespace csx::cli
 

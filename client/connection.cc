@@ -13,9 +13,12 @@ namespace {
 
 constexpr int kMaxMessageBytes = 64 << 20;
 
-absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
+absl::StatusOr<std::string> ReadPem(const std::string& flag,
+                                    const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read '", path, "'"));
+  if (!in)
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read '", path, "'"));
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
@@ -38,7 +41,8 @@ absl::StatusOr<Stubs> Connect(const Settings& s) {
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   if (!s.server_name.empty()) args.SetSslTargetNameOverride(s.server_name);
-  auto channel = grpc::CreateCustomChannel(s.server, grpc::SslCredentials(tls), args);
+  auto channel =
+      grpc::CreateCustomChannel(s.server, grpc::SslCredentials(tls), args);
   Stubs stubs;
   stubs.indicators = v1::IndicatorService::NewStub(channel);
   stubs.feed = v1::FeedService::NewStub(channel);

@@ -12,7 +12,8 @@ namespace csx::cli {
 
 // The stored cursor; "" when the file does not exist yet.
 absl::StatusOr<std::string> ReadCursorFile(const std::string& path);
-absl::Status WriteCursorFile(const std::string& path, const std::string& cursor);
+absl::Status WriteCursorFile(const std::string& path,
+                             const std::string& cursor);
 
 }  // namespace csx::cli
 

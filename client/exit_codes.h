@@ -8,10 +8,10 @@ namespace csx::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 1,     // usage or input error
-  kExitConnect = 2,   // cannot connect, TLS or authentication failure
-  kExitPartial = 3,   // some items refused
-  kExitServer = 4,    // server-side error
+  kExitUsage = 1,    // usage or input error
+  kExitConnect = 2,  // cannot connect, TLS or authentication failure
+  kExitPartial = 3,  // some items refused
+  kExitServer = 4,   // server-side error
 };
 
 inline ExitCode ExitCodeFor(const grpc::Status& s) {

@@ -18,11 +18,13 @@ void ProgressBar::Update(size_t done) {
 
 void ProgressBar::Draw(size_t done) {
   constexpr int kWidth = 40;
-  const double frac = total_ == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total_);
+  const double frac =
+      total_ == 0 ? 1.0
+                  : static_cast<double>(done) / static_cast<double>(total_);
   const int filled = static_cast<int>(frac * kWidth);
   *out_ << absl::StrFormat("\r[%s%s] %3d%% %d/%d", std::string(filled, '#'),
-                           std::string(kWidth - filled, ' '), static_cast<int>(frac * 100), done,
-                           total_)
+                           std::string(kWidth - filled, ' '),
+                           static_cast<int>(frac * 100), done, total_)
         << std::flush;
 }
 

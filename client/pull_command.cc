@@ -33,7 +33,8 @@ class FeedOutput {
   // The batch size to ask for next; 0 once the limit is reached.
   int NextBatch() const {
     if (args_.limit <= 0) return args_.batch;
-    return static_cast<int>(std::min<int64_t>(args_.batch, args_.limit - total_));
+    return static_cast<int>(
+        std::min<int64_t>(args_.batch, args_.limit - total_));
   }
   bool Stopped() const { return ctx_.stop != nullptr && ctx_.stop->load(); }
   const std::string& cursor() const { return cursor_; }
@@ -62,7 +63,8 @@ int PullOnce(const CommandContext& ctx, FeedOutput& out) {
     req.set_limit(static_cast<uint32_t>(want));
     v1::PullResponse resp;
     grpc::ClientContext call;
-    call.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    call.set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(60));
     grpc::Status s = ctx.stubs->feed->Pull(&call, req, &resp);
     if (!s.ok()) return ReportRpcError(ctx, "pull", s);
     if (!out.Emit(resp)) return kExitUsage;
@@ -118,7 +120,8 @@ int Follow(const CommandContext& ctx, FeedOutput& out) {
 
 int RunPull(const CommandContext& ctx, const PullArgs& args) {
   if (!args.since.empty() && !args.cursor_file.empty()) {
-    *ctx.err << "csx: pull: --since and --cursor-file cannot be used together\n";
+    *ctx.err
+        << "csx: pull: --since and --cursor-file cannot be used together\n";
     return kExitUsage;
   }
   if (args.limit < 0 || args.batch <= 0) {

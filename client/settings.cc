@@ -34,7 +34,8 @@ absl::StatusOr<Settings> ResolveSettings(Settings s) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (explicit_path) {
-      return absl::InvalidArgumentError(absl::StrCat("--config: cannot read '", path, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--config: cannot read '", path, "'"));
     }
     return s;
   }
@@ -45,16 +46,20 @@ absl::StatusOr<Settings> ResolveSettings(Settings s) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
   }
   if (root.IsNull()) return s;
-  if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping"));
+  if (!root.IsMap())
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": expected a mapping"));
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     if (!kv.second.IsScalar()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", key, ": expected a value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", key, ": expected a value"));
     }
     std::string value = kv.second.Scalar();
     const bool is_file = key == "cert" || key == "key" || key == "ca";
-    if (is_file && std::filesystem::path(value).is_relative()) value = (dir / value).string();
+    if (is_file && std::filesystem::path(value).is_relative())
+      value = (dir / value).string();
     std::string* field = key == "server"        ? &s.server
                          : key == "cert"        ? &s.cert
                          : key == "key"         ? &s.key
@@ -63,7 +68,8 @@ absl::StatusOr<Settings> ResolveSettings(Settings s) {
                          : key == "output"      ? &s.output
                                                 : nullptr;
     if (field == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", key, ": unknown key"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", key, ": unknown key"));
     }
     if (field->empty()) *field = value;
   }
@@ -71,10 +77,14 @@ absl::StatusOr<Settings> ResolveSettings(Settings s) {
 }
 
 absl::Status CheckConnectionSettings(const Settings& s) {
-  if (s.server.empty()) return absl::InvalidArgumentError("--server (or CSX_SERVER) is required");
-  if (s.cert.empty()) return absl::InvalidArgumentError("--cert (or CSX_CERT) is required");
-  if (s.key.empty()) return absl::InvalidArgumentError("--key (or CSX_KEY) is required");
-  if (s.ca.empty()) return absl::InvalidArgumentError("--ca (or CSX_CA) is required");
+  if (s.server.empty())
+    return absl::InvalidArgumentError("--server (or CSX_SERVER) is required");
+  if (s.cert.empty())
+    return absl::InvalidArgumentError("--cert (or CSX_CERT) is required");
+  if (s.key.empty())
+    return absl::InvalidArgumentError("--key (or CSX_KEY) is required");
+  if (s.ca.empty())
+    return absl::InvalidArgumentError("--ca (or CSX_CA) is required");
   return absl::OkStatus();
 }
 

@@ -25,8 +25,10 @@ int InputError(const CommandContext& ctx, const std::string& message) {
 
 absl::StatusOr<v1::IndicatorInput> InputFromFlags(const SubmitArgs& a) {
   v1::IndicatorInput in;
-  if (a.type.empty()) return absl::InvalidArgumentError("--type is required (or --file)");
-  if (a.value.empty()) return absl::InvalidArgumentError("--value is required (or --file)");
+  if (a.type.empty())
+    return absl::InvalidArgumentError("--type is required (or --file)");
+  if (a.value.empty())
+    return absl::InvalidArgumentError("--value is required (or --file)");
   in.set_type(a.type);
   in.set_value(a.value);
   in.set_tlp(a.tlp);
@@ -37,12 +39,16 @@ absl::StatusOr<v1::IndicatorInput> InputFromFlags(const SubmitArgs& a) {
   for (const auto& s : a.sectors) in.add_sectors(s);
   if (!a.valid_until.empty()) {
     auto t = ParseTime(a.valid_until);
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--valid-until: ", t.status().message()));
+    if (!t.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--valid-until: ", t.status().message()));
     *in.mutable_valid_until() = ToProto(*t);
   }
   if (!a.valid_from.empty()) {
     auto t = ParseTime(a.valid_from);
-    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("--valid-from: ", t.status().message()));
+    if (!t.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--valid-from: ", t.status().message()));
     *in.mutable_valid_from() = ToProto(*t);
   }
   return in;
@@ -68,7 +74,8 @@ int SubmitOne(const CommandContext& ctx, const SubmitArgs& args) {
   *req.add_items() = *in;
   v1::SubmitResponse resp;
   grpc::ClientContext call;
-  call.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  call.set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
   grpc::Status s = ctx.stubs->indicators->SubmitBatch(&call, req, &resp);
   if (!s.ok()) return ReportRpcError(ctx, "submit", s);
   const v1::SubmitResult& r = resp.results(0);
@@ -89,7 +96,9 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
     buf << std::cin.rdbuf();
   } else {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("--file: cannot read '", path, "'"));
+    if (!in)
+      return absl::InvalidArgumentError(
+          absl::StrCat("--file: cannot read '", path, "'"));
     buf << in.rdbuf();
   }
   return buf.str();
@@ -102,17 +111,21 @@ struct Rejection {
 
 int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   auto content = ReadAll(args.file);
-  if (!content.ok()) return InputError(ctx, std::string(content.status().message()));
+  if (!content.ok())
+    return InputError(ctx, std::string(content.status().message()));
   std::string format = args.format;
   if (format == "auto") {
     auto detected = formats::DetectFormat(args.file, *content);
-    if (!detected.ok()) return InputError(ctx, std::string(detected.status().message()));
+    if (!detected.ok())
+      return InputError(ctx, std::string(detected.status().message()));
     format = *detected;
   }
   std::vector<formats::InputRecord> records;
   if (format == "csv") {
     auto r = formats::ReadCsv(*content);
-    if (!r.ok()) return InputError(ctx, absl::StrCat(args.file, ": ", r.status().message()));
+    if (!r.ok())
+      return InputError(ctx,
+                        absl::StrCat(args.file, ": ", r.status().message()));
     records = std::move(*r);
   } else if (format == "jsonl") {
     records = formats::ReadJsonl(*content);
@@ -133,7 +146,8 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
     for (const auto* rec : pending) *req.add_items() = *rec->input;
     v1::SubmitResponse resp;
     grpc::ClientContext call;
-    call.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    call.set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(120));
     failure = ctx.stubs->indicators->SubmitBatch(&call, req, &resp);
     if (!failure.ok()) return false;
     for (const auto& r : resp.results()) {
@@ -160,21 +174,22 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   }
   if (failure.ok()) flush();
   progress.Finish();
-  std::sort(rejected.begin(), rejected.end(),
-            [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
+  std::sort(
+      rejected.begin(), rejected.end(),
+      [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
 
-  nlohmann::json summary = {{"file", args.file},
-                            {"format", format},
-                            {"accepted", created + merged},
-                            {"created", created},
-                            {"merged", merged},
-                            {"rejected", rejected.size()}};
+  nlohmann::json summary = {
+      {"file", args.file},  {"format", format}, {"accepted", created + merged},
+      {"created", created}, {"merged", merged}, {"rejected", rejected.size()}};
   nlohmann::json errors = nlohmann::json::array();
-  for (const auto& r : rejected) errors.push_back({{"line", r.line}, {"error", r.error}});
+  for (const auto& r : rejected)
+    errors.push_back({{"line", r.line}, {"error", r.error}});
   if (ctx.format == formats::OutputFormat::kTable) {
-    for (const auto& r : rejected) *ctx.out << "line " << r.line << ": " << r.error << "\n";
-    *ctx.out << "accepted " << created + merged << " (created " << created << ", merged "
-             << merged << "), rejected " << rejected.size() << "\n";
+    for (const auto& r : rejected)
+      *ctx.out << "line " << r.line << ": " << r.error << "\n";
+    *ctx.out << "accepted " << created + merged << " (created " << created
+             << ", merged " << merged << "), rejected " << rejected.size()
+             << "\n";
   } else {
     summary["errors"] = errors;
     formats::IndicatorWriter writer(ctx.format, *ctx.out);
@@ -182,9 +197,10 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
     writer.Finish();
   }
   if (!failure.ok()) {
-    return ReportRpcError(
-        ctx, absl::StrCat("submit: stopped after ", done, " of ", records.size(), " lines"),
-        failure);
+    return ReportRpcError(ctx,
+                          absl::StrCat("submit: stopped after ", done, " of ",
+                                       records.size(), " lines"),
+                          failure);
   }
   if (!rejected.empty()) {
     *ctx.err << "csx: submit: " << rejected.size() << " of " << records.size()
@@ -206,7 +222,8 @@ int RunSubmit(const CommandContext& ctx, const SubmitArgs& args) {
   return SubmitOne(ctx, args);
 }
 
-int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& s) {
+int ReportRpcError(const CommandContext& ctx, const std::string& what,
+                   const grpc::Status& s) {
   *ctx.err << "csx: " << what << ": " << s.error_message() << "\n";
   return ExitCodeFor(s);
 }

@@ -20,7 +20,8 @@ absl::string_view IndicatorTypeName(v1::IndicatorType type);
 
 // The canonical form of `value` (surrounding white space ignored), or
 // InvalidArgument "value: <reason>".
-absl::StatusOr<std::string> Canonicalize(v1::IndicatorType type, absl::string_view value);
+absl::StatusOr<std::string> Canonicalize(v1::IndicatorType type,
+                                         absl::string_view value);
 
 // Domain names alone (used by url and email too): lower case, no trailing
 // dot, IDN to A-labels, valid labels. InvalidArgument "<reason>" without a

@@ -15,7 +15,8 @@ namespace csx {
 namespace {
 
 absl::Status BadIp(absl::string_view text) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid IP address '", text, "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid IP address '", text, "'"));
 }
 
 bool ParseV4(absl::string_view text, std::array<uint8_t, 4>* out) {
@@ -64,7 +65,8 @@ absl::StatusOr<IpAddress> ParseIpAddress(absl::string_view text) {
 std::string FormatIpAddress(const IpAddress& ip) {
   char buf[INET6_ADDRSTRLEN];
   if (!ip.v6) {
-    return absl::StrCat(ip.bytes[12], ".", ip.bytes[13], ".", ip.bytes[14], ".", ip.bytes[15]);
+    return absl::StrCat(ip.bytes[12], ".", ip.bytes[13], ".", ip.bytes[14], ".",
+                        ip.bytes[15]);
   }
   inet_ntop(AF_INET6, ip.bytes.data(), buf, sizeof(buf));
   return absl::AsciiStrToLower(buf);
@@ -73,8 +75,8 @@ std::string FormatIpAddress(const IpAddress& ip) {
 absl::StatusOr<IpPrefix> ParseIpPrefix(absl::string_view text) {
   const size_t slash = text.find('/');
   if (slash == absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' has no prefix length (expected ADDRESS/LENGTH)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' has no prefix length (expected ADDRESS/LENGTH)"));
   }
   auto ip = ParseIpAddress(text.substr(0, slash));
   if (!ip.ok()) return ip.status();
@@ -94,7 +96,8 @@ absl::StatusOr<IpPrefix> ParseIpPrefix(absl::string_view text) {
   const int bits = ip->v6 ? len : len + 96;
   for (int i = 0; i < 16; ++i) {
     const int keep = std::clamp(bits - i * 8, 0, 8);
-    const uint8_t mask = keep == 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
+    const uint8_t mask =
+        keep == 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
     if (!ip->v6 && i < 12) continue;  // keep the ::ffff: mapping bytes
     p.address.bytes[i] &= mask;
   }
@@ -118,7 +121,8 @@ IpRange RangeOfPrefix(const IpPrefix& p) {
 
 }  // namespace
 
-absl::StatusOr<IpRange> RangeOfIndicator(v1::IndicatorType type, absl::string_view value) {
+absl::StatusOr<IpRange> RangeOfIndicator(v1::IndicatorType type,
+                                         absl::string_view value) {
   if (type == v1::IPV4 || type == v1::IPV6) return RangeOfIp(value);
   if (type == v1::CIDR) {
     auto p = ParseIpPrefix(value);

@@ -10,10 +10,12 @@ namespace csx {
 absl::StatusOr<v1::Severity> ParseSeverity(absl::string_view text) {
   const std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
   for (int v = v1::SEVERITY_INFO; v <= v1::SEVERITY_CRITICAL; ++v) {
-    if (s == SeverityName(static_cast<v1::Severity>(v))) return static_cast<v1::Severity>(v);
+    if (s == SeverityName(static_cast<v1::Severity>(v)))
+      return static_cast<v1::Severity>(v);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "severity: unknown severity '", text, "' (expected info, low, medium, high or critical)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("severity: unknown severity '", text,
+                   "' (expected info, low, medium, high or critical)"));
 }
 
 absl::string_view SeverityName(v1::Severity severity) {

@@ -8,7 +8,8 @@
 
 namespace csx {
 
-// info, low, medium, high, critical (any case). InvalidArgument "severity: ...".
+// info, low, medium, high, critical (any case). InvalidArgument "severity:
+// ...".
 absl::StatusOr<v1::Severity> ParseSeverity(absl::string_view text);
 // "info".."critical"; "" for unspecified.
 absl::string_view SeverityName(v1::Severity severity);

@@ -25,8 +25,9 @@ std::string FormatTime(absl::Time t) {
 
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid duration '", text, "': expected a number and d, h, m or s (90d)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid duration '", text,
+                     "': expected a number and d, h, m or s (90d)"));
   };
   if (text.size() < 2) return bad();
   int64_t n = 0;

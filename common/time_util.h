@@ -17,7 +17,8 @@ namespace csx {
 // InvalidArgument naming the accepted forms.
 absl::StatusOr<absl::Time> ParseTime(absl::string_view text);
 
-// Formats as RFC 3339 UTC with millisecond precision: "2025-01-02T03:04:05.000Z".
+// Formats as RFC 3339 UTC with millisecond precision:
+// "2025-01-02T03:04:05.000Z".
 std::string FormatTime(absl::Time t);
 
 // Parses "90d", "12h", "30m", "45s" (one unit, positive integer). Fails with

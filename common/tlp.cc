@@ -20,8 +20,9 @@ absl::StatusOr<v1::Tlp> ParseTlp(absl::string_view text) {
     return v1::TLP_AMBER_STRICT;
   }
   if (v == "RED") return v1::TLP_RED;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "tlp: unknown TLP label '", text, "' (expected CLEAR, GREEN, AMBER, AMBER+STRICT or RED)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("tlp: unknown TLP label '", text,
+                   "' (expected CLEAR, GREEN, AMBER, AMBER+STRICT or RED)"));
 }
 
 absl::string_view TlpName(v1::Tlp tlp) {

@@ -20,7 +20,8 @@ constexpr int kDefaultMaxMessageBytes = 16 << 20;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const v1::NodeConfig& config) {
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
+    const v1::NodeConfig& config) {
   std::unique_ptr<Daemon> d(new Daemon());
   d->config_ = config;
   const std::string& db_path = config.store().sqlite();
@@ -30,24 +31,31 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const v1::NodeConfig& conf
   if (config.limits().max_batch_items() > 0) {
     options.max_batch_items = config.limits().max_batch_items();
   }
-  CSX_ASSIGN_OR_RETURN(d->node_, Node::Create(options, d->store_.get(), &d->clock_));
-  CSX_ASSIGN_OR_RETURN(PrincipalMapper mapper,
-                       PrincipalMapper::Create(config.node().org(), config.principals()));
+  CSX_ASSIGN_OR_RETURN(d->node_,
+                       Node::Create(options, d->store_.get(), &d->clock_));
+  CSX_ASSIGN_OR_RETURN(
+      PrincipalMapper mapper,
+      PrincipalMapper::Create(config.node().org(), config.principals()));
   d->auth_ = std::make_unique<Authenticator>(std::move(mapper), d->node_.get());
-  d->indicator_service_ = std::make_unique<IndicatorServiceImpl>(d->node_.get(), d->auth_.get());
-  d->feed_service_ = std::make_unique<FeedServiceImpl>(d->node_.get(), d->auth_.get());
-  d->admin_service_ = std::make_unique<AdminServiceImpl>(d->node_.get(), d->auth_.get());
+  d->indicator_service_ =
+      std::make_unique<IndicatorServiceImpl>(d->node_.get(), d->auth_.get());
+  d->feed_service_ =
+      std::make_unique<FeedServiceImpl>(d->node_.get(), d->auth_.get());
+  d->admin_service_ =
+      std::make_unique<AdminServiceImpl>(d->node_.get(), d->auth_.get());
 
   const std::string crl_dir = absl::StrCat(db_path, ".crl.d");
-  CSX_ASSIGN_OR_RETURN(auto creds, MakeServerCredentials(config.tls(), crl_dir));
+  CSX_ASSIGN_OR_RETURN(auto creds,
+                       MakeServerCredentials(config.tls(), crl_dir));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.node().listen(), creds, &d->port_);
-  const int max_msg = config.limits().max_message_bytes() > 0
-                          ? static_cast<int>(config.limits().max_message_bytes())
-                          : kDefaultMaxMessageBytes;
+  const int max_msg =
+      config.limits().max_message_bytes() > 0
+          ? static_cast<int>(config.limits().max_message_bytes())
+          : kDefaultMaxMessageBytes;
   builder.SetMaxReceiveMessageSize(max_msg);
   builder.RegisterService(d->indicator_service_.get());
   builder.RegisterService(d->feed_service_.get());
@@ -58,7 +66,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const v1::NodeConfig& conf
         absl::StrCat("node.listen: cannot listen on ", config.node().listen()));
   }
   const uint32_t every = config.limits().expiry_interval_seconds();
-  d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(), absl::Seconds(every ? every : 30));
+  d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
+                                  absl::Seconds(every ? every : 30));
   spdlog::info("csxd {} serving {} on port {} (store {})", config.node().org(),
                config.node().listen(), d->port_, d->store_->Describe());
   return d;
@@ -80,12 +89,15 @@ void Daemon::ExpiryLoop(absl::Duration interval) {
 absl::Status Daemon::Reload(const v1::NodeConfig& config) {
   if (config.node().org() != config_.node().org() ||
       config.node().listen() != config_.node().listen() ||
-      config.store().SerializeAsString() != config_.store().SerializeAsString()) {
+      config.store().SerializeAsString() !=
+          config_.store().SerializeAsString()) {
     return absl::FailedPreconditionError(
-        "reload: node.org, node.listen and store can only change with a restart");
+        "reload: node.org, node.listen and store can only change with a "
+        "restart");
   }
-  CSX_ASSIGN_OR_RETURN(PrincipalMapper mapper,
-                       PrincipalMapper::Create(config.node().org(), config.principals()));
+  CSX_ASSIGN_OR_RETURN(
+      PrincipalMapper mapper,
+      PrincipalMapper::Create(config.node().org(), config.principals()));
   auth_->Replace(std::move(mapper));
   config_ = config;
   return absl::OkStatus();
@@ -95,7 +107,8 @@ void Daemon::Shutdown(absl::Duration drain) {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (node_) node_->Shutdown();
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(drain));
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoMilliseconds(drain));
     server_->Wait();
     server_.reset();
   }

@@ -31,7 +31,8 @@ class Daemon {
   // Opens the store, binds the port and starts serving. Fails without
   // serving anything when the store or the TLS files are unusable or the
   // port cannot be bound.
-  static absl::StatusOr<std::unique_ptr<Daemon>> Start(const v1::NodeConfig& config);
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(
+      const v1::NodeConfig& config);
   ~Daemon();
 
   // The port actually bound (useful with "host:0").

@@ -17,9 +17,12 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string port_file;
   bool check_only = false;
-  app.add_option("--config", config_path, "node configuration (YAML)")->required();
-  app.add_flag("--check-config", check_only, "validate the configuration and exit");
-  app.add_option("--port-file", port_file, "write the bound port to this file once serving");
+  app.add_option("--config", config_path, "node configuration (YAML)")
+      ->required();
+  app.add_flag("--check-config", check_only,
+               "validate the configuration and exit");
+  app.add_option("--port-file", port_file,
+                 "write the bound port to this file once serving");
   CLI11_PARSE(app, argc, argv);
 
   auto config = csx::LoadAndValidateConfig(config_path);
@@ -62,7 +65,9 @@ int main(int argc, char** argv) {
       if (s.ok()) {
         spdlog::info("configuration reloaded from {}", config_path);
       } else {
-        spdlog::error("reload refused, previous configuration stays in force: {}", s.ToString());
+        spdlog::error(
+            "reload refused, previous configuration stays in force: {}",
+            s.ToString());
       }
       continue;
     }

@@ -15,9 +15,9 @@ namespace {
 struct CsvRecord {
   int line = 0;  // where the record starts
   std::vector<std::string> fields;
-  bool blank = false;             // an empty or whitespace-only line
-  bool unterminated = false;      // a quoted field ran to the end of input
-  int bad_quote_field = -1;       // text after a closing quote, 0-based
+  bool blank = false;         // an empty or whitespace-only line
+  bool unterminated = false;  // a quoted field ran to the end of input
+  int bad_quote_field = -1;   // text after a closing quote, 0-based
 };
 
 // Splits RFC 4180 text into records. Lenient where that loses nothing: a

@@ -8,7 +8,8 @@ std::string CsvField(absl::string_view field) {
   const bool blank_edge =
       !field.empty() && (field.front() == ' ' || field.front() == '\t' ||
                          field.back() == ' ' || field.back() == '\t');
-  if (!blank_edge && field.find_first_of(",\"\r\n") == absl::string_view::npos) {
+  if (!blank_edge &&
+      field.find_first_of(",\"\r\n") == absl::string_view::npos) {
     return std::string(field);
   }
   std::string out = "\"";

@@ -14,7 +14,8 @@ Json Strings(const google::protobuf::RepeatedPtrField<std::string>& list) {
   return out;
 }
 
-void PutTime(Json& obj, const char* key, const google::protobuf::Timestamp& ts) {
+void PutTime(Json& obj, const char* key,
+             const google::protobuf::Timestamp& ts) {
   if (IsSet(ts)) obj[key] = csx::FormatTime(FromProto(ts));
 }
 

@@ -43,8 +43,8 @@ absl::Status SetString(absl::string_view field, absl::string_view text,
 
 const std::vector<std::string>& InputFieldNames() {
   static const auto* const kNames = new std::vector<std::string>{
-      "type",     "value",   "tlp",         "confidence",
-      "severity", "tags",    "sectors",     "description",
+      "type",       "value",       "tlp",        "confidence",
+      "severity",   "tags",        "sectors",    "description",
       "valid_from", "valid_until", "first_seen", "last_seen"};
   return *kNames;
 }
@@ -56,9 +56,10 @@ bool IsInputField(absl::string_view name) {
 
 bool IsOutputOnlyField(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "id",      "origin",         "reporter", "created",   "modified",
-      "version", "revoked",        "revoked_reason", "path", "sightings",
-      "expired", "warnings",       "seq",      "op"};
+      "id",       "origin",    "reporter", "created",
+      "modified", "version",   "revoked",  "revoked_reason",
+      "path",     "sightings", "expired",  "warnings",
+      "seq",      "op"};
   return std::find(std::begin(kNames), std::end(kNames), name) !=
          std::end(kNames);
 }
@@ -140,7 +141,8 @@ std::vector<std::string> SplitList(absl::string_view text) {
 }
 
 absl::Status CheckRequiredFields(const v1::IndicatorInput& input) {
-  if (input.type().empty()) return FieldError("type", "required field is empty");
+  if (input.type().empty())
+    return FieldError("type", "required field is empty");
   if (input.value().empty()) {
     return FieldError("value", "required field is empty");
   }

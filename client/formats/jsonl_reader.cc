@@ -38,9 +38,10 @@ absl::Status SetFromJson(absl::string_view prefix, const std::string& key,
     if (v.is_number_integer()) {
       return Nest(prefix, SetConfidence(v.get<int64_t>(), input));
     }
-    return FieldError(prefix, key,
-                      absl::StrCat("expected an integer 0..100, got ",
-                                   v.is_number() ? "a fraction" : v.type_name()));
+    return FieldError(
+        prefix, key,
+        absl::StrCat("expected an integer 0..100, got ",
+                     v.is_number() ? "a fraction" : v.type_name()));
   }
   if (key == "tags" || key == "sectors") {
     if (v.is_string()) {
@@ -112,8 +113,9 @@ absl::StatusOr<v1::IndicatorInput> ParseLine(absl::string_view line) {
   }
   const Json& ind = j["indicator"];
   if (!ind.is_object()) {
-    return FieldError("", "indicator",
-                      absl::StrCat("expected an object, got ", ind.type_name()));
+    return FieldError(
+        "", "indicator",
+        absl::StrCat("expected an object, got ", ind.type_name()));
   }
   absl::Status s = ReadIndicator("indicator.", ind, &input);
   if (!s.ok()) return s;

@@ -38,7 +38,8 @@ std::string Cell(const nlohmann::json& v, absl::string_view sep) {
 
 const std::vector<std::string>& TableHeaders(bool entries) {
   static const auto* plain = new std::vector<std::string>{
-      "ID", "TYPE", "VALUE", "TLP", "CONF", "SEV", "TAGS", "ORIGIN", "MODIFIED", "FLAGS"};
+      "ID",  "TYPE", "VALUE",  "TLP",      "CONF",
+      "SEV", "TAGS", "ORIGIN", "MODIFIED", "FLAGS"};
   static const auto* feed = [] {
     auto* v = new std::vector<std::string>{"SEQ", "OP"};
     v->insert(v->end(), plain->begin(), plain->end());
@@ -55,8 +56,9 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
   if (n == "json") return OutputFormat::kJson;
   if (n == "jsonl") return OutputFormat::kJsonl;
   if (n == "csv") return OutputFormat::kCsv;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown output format '", name, "' (expected table, json, jsonl or csv)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown output format '", name,
+                   "' (expected table, json, jsonl or csv)"));
 }
 
 std::string OutputFormatName(OutputFormat format) {
@@ -75,9 +77,10 @@ std::string OutputFormatName(OutputFormat format) {
 
 const std::vector<std::string>& IndicatorCsvColumns() {
   static const auto* columns = new std::vector<std::string>{
-      "id",          "type",       "value",     "tlp",     "confidence", "severity", "tags",
-      "sectors",     "description", "valid_from", "valid_until", "first_seen", "last_seen",
-      "origin",      "created",    "modified",  "version", "revoked",    "sightings", "warnings"};
+      "id",          "type",       "value",     "tlp",         "confidence",
+      "severity",    "tags",       "sectors",   "description", "valid_from",
+      "valid_until", "first_seen", "last_seen", "origin",      "created",
+      "modified",    "version",    "revoked",   "sightings",   "warnings"};
   return *columns;
 }
 
@@ -87,19 +90,21 @@ IndicatorWriter::IndicatorWriter(OutputFormat format, std::ostream& out)
 IndicatorWriter::~IndicatorWriter() = default;
 
 void IndicatorWriter::WriteJsonLine(const nlohmann::json& j) {
-  out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+       << "\n";
   out_.flush();
 }
 
-std::vector<std::string> IndicatorWriter::CsvCells(const v1::Indicator& ind,
-                                                   const v1::FeedEntry* entry) const {
+std::vector<std::string> IndicatorWriter::CsvCells(
+    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
   std::vector<std::string> cells;
   if (kind_ == Kind::kEntries) {
     cells.push_back(entry ? absl::StrCat(entry->seq()) : "");
     cells.push_back(entry ? ChangeOpToString(entry->op()) : "");
   }
   std::vector<std::string> warnings;
-  for (const auto& w : ind.warnings()) warnings.push_back(absl::StrCat(w.list(), ": ", w.detail()));
+  for (const auto& w : ind.warnings())
+    warnings.push_back(absl::StrCat(w.list(), ": ", w.detail()));
   const std::vector<std::string> rest = {ind.id(),
                                          TypeToString(ind.type()),
                                          ind.value(),
@@ -124,8 +129,8 @@ std::vector<std::string> IndicatorWriter::CsvCells(const v1::Indicator& ind,
   return cells;
 }
 
-std::vector<std::string> IndicatorWriter::TableCells(const v1::Indicator& ind,
-                                                     const v1::FeedEntry* entry) const {
+std::vector<std::string> IndicatorWriter::TableCells(
+    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
   std::vector<std::string> cells;
   if (kind_ == Kind::kEntries) {
     cells.push_back(entry ? absl::StrCat(entry->seq()) : "");
@@ -150,13 +155,15 @@ std::vector<std::string> IndicatorWriter::TableCells(const v1::Indicator& ind,
   return cells;
 }
 
-void IndicatorWriter::Add(const v1::Indicator& ind, const v1::FeedEntry* entry) {
+void IndicatorWriter::Add(const v1::Indicator& ind,
+                          const v1::FeedEntry* entry) {
   if (kind_ == Kind::kNone) {
     kind_ = entry ? Kind::kEntries : Kind::kIndicators;
     if (format_ == OutputFormat::kCsv) {
       std::vector<std::string> header;
       if (kind_ == Kind::kEntries) header = {"seq", "op"};
-      header.insert(header.end(), IndicatorCsvColumns().begin(), IndicatorCsvColumns().end());
+      header.insert(header.end(), IndicatorCsvColumns().begin(),
+                    IndicatorCsvColumns().end());
       out_ << CsvRow(header);
     } else if (format_ == OutputFormat::kTable) {
       table_.emplace(TableHeaders(kind_ == Kind::kEntries));
@@ -178,7 +185,9 @@ void IndicatorWriter::Add(const v1::Indicator& ind, const v1::FeedEntry* entry) 
   }
 }
 
-void IndicatorWriter::Write(const v1::Indicator& indicator) { Add(indicator, nullptr); }
+void IndicatorWriter::Write(const v1::Indicator& indicator) {
+  Add(indicator, nullptr);
+}
 
 void IndicatorWriter::WriteEntry(const v1::FeedEntry& entry) {
   Add(entry.indicator(), &entry);
@@ -191,16 +200,20 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
       WriteJsonLine(object);
       break;
     case OutputFormat::kJson:
-      out_ << object.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      out_ << object.dump(2, ' ', false,
+                          nlohmann::json::error_handler_t::replace)
+           << "\n";
       break;
     case OutputFormat::kCsv: {
       out_ << CsvRow({"key", "value"});
-      for (const auto& [k, v] : object.items()) out_ << CsvRow({k, Cell(v, ";")});
+      for (const auto& [k, v] : object.items())
+        out_ << CsvRow({k, Cell(v, ";")});
       break;
     }
     case OutputFormat::kTable: {
       size_t width = 0;
-      for (const auto& [k, v] : object.items()) width = std::max(width, k.size());
+      for (const auto& [k, v] : object.items())
+        width = std::max(width, k.size());
       for (const auto& [k, v] : object.items()) {
         out_ << k << ":" << std::string(width - k.size() + 1, ' ')
              << SanitizeForTerminal(Cell(v, ", ")) << "\n";
@@ -214,8 +227,10 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
 void IndicatorWriter::Finish() {
   if (finished_) return;
   finished_ = true;
-  if (format_ == OutputFormat::kJson && (kind_ != Kind::kNone || !wrote_object_)) {
-    out_ << array_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  if (format_ == OutputFormat::kJson &&
+      (kind_ != Kind::kNone || !wrote_object_)) {
+    out_ << array_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+         << "\n";
   } else if (format_ == OutputFormat::kTable && table_ && !table_->empty()) {
     table_->Print(out_);
   }

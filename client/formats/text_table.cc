@@ -8,7 +8,9 @@
 namespace csx::formats {
 namespace {
 
-bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool IsContinuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 }  // namespace
 
@@ -26,7 +28,8 @@ void TextTable::Print(std::ostream& out) const {
   std::vector<size_t> widths(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) {
     widths[i] = DisplayWidth(headers_[i]);
-    for (const auto& row : rows_) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    for (const auto& row : rows_)
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;

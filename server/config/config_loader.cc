@@ -35,8 +35,8 @@ std::string Join(const std::string& path, absl::string_view key) {
 }
 
 // Sets one scalar (or appends to a repeated scalar) from a YAML scalar.
-absl::Status SetScalar(Message* msg, const FieldDescriptor* f, const YAML::Node& node,
-                       const std::string& path) {
+absl::Status SetScalar(Message* msg, const FieldDescriptor* f,
+                       const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) return Bad(path, "expected a single value");
   const std::string text = node.Scalar();
   const auto* refl = msg->GetReflection();
@@ -53,7 +53,8 @@ absl::Status SetScalar(Message* msg, const FieldDescriptor* f, const YAML::Node&
       } else if (l == "false" || l == "no" || l == "off") {
         v = false;
       } else {
-        return Bad(path, absl::StrCat("expected true or false, got '", text, "'"));
+        return Bad(path,
+                   absl::StrCat("expected true or false, got '", text, "'"));
       }
       rep ? refl->AddBool(msg, f, v) : refl->SetBool(msg, f, v);
       return absl::OkStatus();
@@ -61,7 +62,8 @@ absl::Status SetScalar(Message* msg, const FieldDescriptor* f, const YAML::Node&
     case FieldDescriptor::CPPTYPE_UINT32: {
       uint32_t v;
       if (!absl::SimpleAtoi(text, &v)) {
-        return Bad(path, absl::StrCat("expected a non-negative integer, got '", text, "'"));
+        return Bad(path, absl::StrCat("expected a non-negative integer, got '",
+                                      text, "'"));
       }
       rep ? refl->AddUInt32(msg, f, v) : refl->SetUInt32(msg, f, v);
       return absl::OkStatus();
@@ -79,10 +81,11 @@ absl::Status SetScalar(Message* msg, const FieldDescriptor* f, const YAML::Node&
   }
 }
 
-absl::Status FillMessage(Message* msg, const YAML::Node& node, const std::string& path);
+absl::Status FillMessage(Message* msg, const YAML::Node& node,
+                         const std::string& path);
 
-absl::Status FillField(Message* msg, const FieldDescriptor* f, const YAML::Node& node,
-                       const std::string& path) {
+absl::Status FillField(Message* msg, const FieldDescriptor* f,
+                       const YAML::Node& node, const std::string& path) {
   const auto* refl = msg->GetReflection();
   if (node.IsNull()) return absl::OkStatus();  // "key:" with no value: default
   if (f->is_repeated()) {
@@ -90,7 +93,8 @@ absl::Status FillField(Message* msg, const FieldDescriptor* f, const YAML::Node&
     for (size_t i = 0; i < node.size(); ++i) {
       const std::string item_path = absl::StrCat(path, "[", i, "]");
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        CSX_RETURN_IF_ERROR(FillMessage(refl->AddMessage(msg, f), node[i], item_path));
+        CSX_RETURN_IF_ERROR(
+            FillMessage(refl->AddMessage(msg, f), node[i], item_path));
       } else {
         CSX_RETURN_IF_ERROR(SetScalar(msg, f, node[i], item_path));
       }
@@ -103,9 +107,11 @@ absl::Status FillField(Message* msg, const FieldDescriptor* f, const YAML::Node&
   return SetScalar(msg, f, node, path);
 }
 
-absl::Status FillMessage(Message* msg, const YAML::Node& node, const std::string& path) {
+absl::Status FillMessage(Message* msg, const YAML::Node& node,
+                         const std::string& path) {
   if (node.IsNull()) return absl::OkStatus();
-  if (!node.IsMap()) return Bad(path.empty() ? "config" : path, "expected a mapping of keys");
+  if (!node.IsMap())
+    return Bad(path.empty() ? "config" : path, "expected a mapping of keys");
   const auto* desc = msg->GetDescriptor();
   std::map<std::string, bool> seen;
   for (const auto& kv : node) {
@@ -123,15 +129,16 @@ absl::Status FillMessage(Message* msg, const YAML::Node& node, const std::string
 bool ValidOrgId(absl::string_view org) {
   if (org.empty() || org.size() > 64) return false;
   for (char c : org) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-' ||
-          c == '_')) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' ||
+          c == '-' || c == '_')) {
       return false;
     }
   }
   return true;
 }
 
-absl::Status CheckHostPort(const std::string& path, absl::string_view value, bool required) {
+absl::Status CheckHostPort(const std::string& path, absl::string_view value,
+                           bool required) {
   if (value.empty()) return required ? Bad(path, "required") : absl::OkStatus();
   size_t colon = value.rfind(':');
   uint32_t port = 0;
@@ -142,18 +149,21 @@ absl::Status CheckHostPort(const std::string& path, absl::string_view value, boo
   return absl::OkStatus();
 }
 
-absl::Status CheckReadable(const std::string& path, const std::string& file, bool required) {
+absl::Status CheckReadable(const std::string& path, const std::string& file,
+                           bool required) {
   if (file.empty()) return required ? Bad(path, "required") : absl::OkStatus();
   std::ifstream in(file);
   if (!in) return Bad(path, absl::StrCat("cannot read '", file, "'"));
   return absl::OkStatus();
 }
 
-absl::Status CheckTypes(const std::string& path,
-                        const google::protobuf::RepeatedPtrField<std::string>& types) {
+absl::Status CheckTypes(
+    const std::string& path,
+    const google::protobuf::RepeatedPtrField<std::string>& types) {
   for (int i = 0; i < types.size(); ++i) {
     auto t = ParseIndicatorType(types[i]);
-    if (!t.ok()) return Bad(absl::StrCat(path, "[", i, "]"), t.status().message());
+    if (!t.ok())
+      return Bad(absl::StrCat(path, "[", i, "]"), t.status().message());
   }
   return absl::OkStatus();
 }
@@ -176,19 +186,25 @@ absl::Status ValidateAgreements(const v1::NodeConfig& c) {
     const auto& a = c.agreements(i);
     const std::string p = absl::StrCat("agreements[", i, "]");
     if (a.id().empty()) return Bad(p + ".id", "required");
-    if (ids[a.id()]) return Bad(p + ".id", absl::StrCat("duplicate agreement id '", a.id(), "'"));
+    if (ids[a.id()])
+      return Bad(p + ".id",
+                 absl::StrCat("duplicate agreement id '", a.id(), "'"));
     ids[a.id()] = true;
-    if (!ValidOrgId(a.partner())) return Bad(p + ".partner", "required: a partner org id");
-    if (a.partner() == c.node().org()) return Bad(p + ".partner", "is this node's own org");
+    if (!ValidOrgId(a.partner()))
+      return Bad(p + ".partner", "required: a partner org id");
+    if (a.partner() == c.node().org())
+      return Bad(p + ".partner", "is this node's own org");
     Window w{absl::InfinitePast(), absl::InfiniteFuture(), a.id()};
-    if (a.effective_from().empty()) return Bad(p + ".effective_from", "required");
+    if (a.effective_from().empty())
+      return Bad(p + ".effective_from", "required");
     auto from = ParseTime(a.effective_from());
     if (!from.ok()) return Bad(p + ".effective_from", from.status().message());
     w.from = *from;
     if (!a.expires().empty()) {
       auto until = ParseTime(a.expires());
       if (!until.ok()) return Bad(p + ".expires", until.status().message());
-      if (*until <= *from) return Bad(p + ".expires", "must be after effective_from");
+      if (*until <= *from)
+        return Bad(p + ".expires", "must be after effective_from");
       w.until = *until;
     }
     CSX_RETURN_IF_ERROR(CheckTlp(p + ".share.max_tlp", a.share().max_tlp()));
@@ -204,8 +220,9 @@ absl::Status ValidateAgreements(const v1::NodeConfig& c) {
     CSX_RETURN_IF_ERROR(CheckTypes(p + ".accept.types", a.accept().types()));
     for (const Window& other : by_partner[a.partner()]) {
       if (w.from < other.until && other.from < w.until) {
-        return Bad(p, absl::StrCat("partner ", a.partner(), " already has agreement '",
-                                   other.id, "' in force at the same time"));
+        return Bad(
+            p, absl::StrCat("partner ", a.partner(), " already has agreement '",
+                            other.id, "' in force at the same time"));
       }
     }
     by_partner[a.partner()].push_back(w);
@@ -234,7 +251,9 @@ absl::StatusOr<v1::NodeConfig> ParseConfigYaml(absl::string_view yaml) {
 
 absl::StatusOr<v1::NodeConfig> LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config: cannot read '", path, "'"));
+  if (!in)
+    return absl::NotFoundError(
+        absl::StrCat("config: cannot read '", path, "'"));
   std::stringstream buf;
   buf << in.rdbuf();
   CSX_ASSIGN_OR_RETURN(v1::NodeConfig config, ParseConfigYaml(buf.str()));
@@ -255,19 +274,27 @@ absl::StatusOr<v1::NodeConfig> LoadConfigFile(const std::string& path) {
 absl::Status ValidateConfig(const v1::NodeConfig& c) {
   if (!c.has_node()) return Bad("node", "required");
   if (!ValidOrgId(c.node().org())) {
-    return Bad("node.org", "required: an org id of lower-case letters, digits, '.', '-'");
+    return Bad("node.org",
+               "required: an org id of lower-case letters, digits, '.', '-'");
   }
   CSX_RETURN_IF_ERROR(CheckHostPort("node.listen", c.node().listen(), true));
-  CSX_RETURN_IF_ERROR(CheckHostPort("node.taxii_listen", c.node().taxii_listen(), false));
-  CSX_RETURN_IF_ERROR(CheckHostPort("node.metrics_listen", c.node().metrics_listen(), false));
-  if (!c.has_tls()) return Bad("tls", "required: the node serves mutual TLS only");
+  CSX_RETURN_IF_ERROR(
+      CheckHostPort("node.taxii_listen", c.node().taxii_listen(), false));
+  CSX_RETURN_IF_ERROR(
+      CheckHostPort("node.metrics_listen", c.node().metrics_listen(), false));
+  if (!c.has_tls())
+    return Bad("tls", "required: the node serves mutual TLS only");
   CSX_RETURN_IF_ERROR(CheckReadable("tls.cert", c.tls().cert(), true));
   CSX_RETURN_IF_ERROR(CheckReadable("tls.key", c.tls().key(), true));
-  CSX_RETURN_IF_ERROR(CheckReadable("tls.client_ca", c.tls().client_ca(), true));
+  CSX_RETURN_IF_ERROR(
+      CheckReadable("tls.client_ca", c.tls().client_ca(), true));
   CSX_RETURN_IF_ERROR(CheckReadable("tls.crl", c.tls().crl(), false));
-  const bool sqlite = !c.store().sqlite().empty(), pg = !c.store().postgres().empty();
-  if (sqlite == pg) return Bad("store", "exactly one of sqlite or postgres is required");
-  if (pg) return Bad("store.postgres", "this build supports the sqlite store only");
+  const bool sqlite = !c.store().sqlite().empty(),
+             pg = !c.store().postgres().empty();
+  if (sqlite == pg)
+    return Bad("store", "exactly one of sqlite or postgres is required");
+  if (pg)
+    return Bad("store.postgres", "this build supports the sqlite store only");
   auto mapper = PrincipalMapper::Create(c.node().org(), c.principals());
   if (!mapper.ok()) return mapper.status();
   for (int i = 0; i < c.principals_size(); ++i) {
@@ -278,15 +305,18 @@ absl::Status ValidateConfig(const v1::NodeConfig& c) {
   }
   for (int i = 0; i < c.peers_size(); ++i) {
     const std::string p = absl::StrCat("peers[", i, "]");
-    if (!ValidOrgId(c.peers(i).org())) return Bad(p + ".org", "required: a partner org id");
-    CSX_RETURN_IF_ERROR(CheckHostPort(p + ".address", c.peers(i).address(), true));
+    if (!ValidOrgId(c.peers(i).org()))
+      return Bad(p + ".org", "required: a partner org id");
+    CSX_RETURN_IF_ERROR(
+        CheckHostPort(p + ".address", c.peers(i).address(), true));
   }
   CSX_RETURN_IF_ERROR(ValidateAgreements(c));
   const auto& l = c.limits();
   if (l.max_message_bytes() != 0 && l.max_message_bytes() < 4096) {
     return Bad("limits.max_message_bytes", "at least 4096");
   }
-  if (l.max_batch_items() > 100000) return Bad("limits.max_batch_items", "at most 100000");
+  if (l.max_batch_items() > 100000)
+    return Bad("limits.max_batch_items", "at most 100000");
   return absl::OkStatus();
 }
 

@@ -17,7 +17,8 @@ void AddField(EVP_MD_CTX* ctx, absl::string_view field) {
   // Length-prefixed so that field boundaries cannot be shifted.
   const uint64_t n = field.size();
   unsigned char len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    len[i] = static_cast<unsigned char>(n >> (56 - 8 * i));
   EVP_DigestUpdate(ctx, len, sizeof(len));
   EVP_DigestUpdate(ctx, field.data(), field.size());
 }
@@ -48,10 +49,12 @@ bool AuditChainVerifier::Add(const AuditRecord& r) {
   if (!ok()) return false;
   ++records_;
   if (r.seq != last_seq_ + 1) {
-    return Fail(last_seq_ + 1, absl::StrCat("record ", last_seq_ + 1, " is missing"));
+    return Fail(last_seq_ + 1,
+                absl::StrCat("record ", last_seq_ + 1, " is missing"));
   }
   if (r.prev_hash != last_hash_) {
-    return Fail(r.seq, absl::StrCat("record ", r.seq, " does not follow record ", last_seq_));
+    return Fail(r.seq, absl::StrCat("record ", r.seq,
+                                    " does not follow record ", last_seq_));
   }
   if (AuditHash(r) != r.hash) {
     return Fail(r.seq, absl::StrCat("record ", r.seq, " was altered"));
@@ -61,11 +64,13 @@ bool AuditChainVerifier::Add(const AuditRecord& r) {
   return true;
 }
 
-bool AuditChainVerifier::Finish(uint64_t head_seq, const std::string& head_hash) {
+bool AuditChainVerifier::Finish(uint64_t head_seq,
+                                const std::string& head_hash) {
   if (!ok()) return false;
   if (head_seq != last_seq_ || head_hash != last_hash_) {
-    return Fail(last_seq_ + 1, absl::StrCat("the log ends at record ", last_seq_,
-                                            " but its head anchor names record ", head_seq));
+    return Fail(last_seq_ + 1,
+                absl::StrCat("the log ends at record ", last_seq_,
+                             " but its head anchor names record ", head_seq));
   }
   return true;
 }

@@ -7,14 +7,15 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace csx {
 namespace {
 
-absl::StatusOr<uint64_t> DecodeTagged(absl::string_view text, absl::string_view tag,
+absl::StatusOr<uint64_t> DecodeTagged(absl::string_view text,
+                                      absl::string_view tag,
                                       absl::string_view field) {
   std::string raw;
   uint64_t n = 0;
@@ -23,7 +24,8 @@ absl::StatusOr<uint64_t> DecodeTagged(absl::string_view text, absl::string_view 
     body = raw;
     if (absl::ConsumePrefix(&body, tag) && absl::SimpleAtoi(body, &n)) return n;
   }
-  return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid ", field, " of this node"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": not a valid ", field, " of this node"));
 }
 
 }  // namespace
@@ -37,10 +39,11 @@ std::string NewUuid() {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   char out[37];
-  std::snprintf(out, sizeof(out),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
+  std::snprintf(
+      out, sizeof(out),
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
   return out;
 }
 

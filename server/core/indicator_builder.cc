@@ -19,8 +19,8 @@ constexpr size_t kMaxDescription = 8192;
 
 // Tags and sectors: trimmed, lower-case sectors, printable, no '|'.
 absl::StatusOr<std::vector<std::string>> CleanLabels(
-    const google::protobuf::RepeatedPtrField<std::string>& items, absl::string_view field,
-    bool lower) {
+    const google::protobuf::RepeatedPtrField<std::string>& items,
+    absl::string_view field, bool lower) {
   std::vector<std::string> out;
   if (static_cast<size_t>(items.size()) > kMaxLabels) {
     return absl::InvalidArgumentError(
@@ -31,16 +31,17 @@ absl::StatusOr<std::vector<std::string>> CleanLabels(
     if (s.empty()) continue;
     if (lower) absl::AsciiStrToLower(&s);
     if (s.size() > kMaxLabel) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": entry longer than ", kMaxLabel, " characters"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": entry longer than ", kMaxLabel, " characters"));
     }
     for (unsigned char c : s) {
       if (c < 0x20 || c == 0x7f || c == '|') {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": entry '", s, "' has a control character or '|'"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": entry '", s, "' has a control character or '|'"));
       }
     }
-    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+    if (std::find(out.begin(), out.end(), s) == out.end())
+      out.push_back(std::move(s));
   }
   return out;
 }
@@ -70,8 +71,8 @@ absl::StatusOr<ValidInput> ValidateInput(const v1::IndicatorInput& in) {
   }
   if (in.has_confidence()) {
     if (in.confidence() > 100) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("confidence: ", in.confidence(), " is not within 0..100"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "confidence: ", in.confidence(), " is not within 0..100"));
     }
     v.confidence = in.confidence();
   }
@@ -79,7 +80,8 @@ absl::StatusOr<ValidInput> ValidateInput(const v1::IndicatorInput& in) {
     CSX_ASSIGN_OR_RETURN(v.severity, ParseSeverity(in.severity()));
   }
   CSX_ASSIGN_OR_RETURN(v.tags, CleanLabels(in.tags(), "tags", /*lower=*/false));
-  CSX_ASSIGN_OR_RETURN(v.sectors, CleanLabels(in.sectors(), "sectors", /*lower=*/true));
+  CSX_ASSIGN_OR_RETURN(v.sectors,
+                       CleanLabels(in.sectors(), "sectors", /*lower=*/true));
   if (in.description().size() > kMaxDescription) {
     return absl::InvalidArgumentError(
         absl::StrCat("description: longer than ", kMaxDescription, " bytes"));
@@ -93,13 +95,15 @@ absl::StatusOr<ValidInput> ValidateInput(const v1::IndicatorInput& in) {
     return absl::InvalidArgumentError("valid_until: must be after valid_from");
   }
   if (v.first_seen && v.last_seen && *v.last_seen < *v.first_seen) {
-    return absl::InvalidArgumentError("last_seen: must not be before first_seen");
+    return absl::InvalidArgumentError(
+        "last_seen: must not be before first_seen");
   }
   return v;
 }
 
-v1::Indicator NewIndicator(const ValidInput& in, std::string id, std::string origin,
-                           std::string reporter, absl::Time now) {
+v1::Indicator NewIndicator(const ValidInput& in, std::string id,
+                           std::string origin, std::string reporter,
+                           absl::Time now) {
   v1::Indicator ind;
   ind.set_id(std::move(id));
   ind.set_type(in.type);
@@ -124,10 +128,12 @@ v1::Indicator NewIndicator(const ValidInput& in, std::string id, std::string ori
   return ind;
 }
 
-v1::Indicator Merge(const v1::Indicator& existing, const ValidInput& in, absl::Time now) {
+v1::Indicator Merge(const v1::Indicator& existing, const ValidInput& in,
+                    absl::Time now) {
   v1::Indicator ind = existing;
   const absl::Time seen = in.last_seen.value_or(now);
-  if (seen > FromProto(ind.last_seen())) *ind.mutable_last_seen() = ToProto(seen);
+  if (seen > FromProto(ind.last_seen()))
+    *ind.mutable_last_seen() = ToProto(seen);
   if (in.first_seen && *in.first_seen < FromProto(ind.first_seen())) {
     *ind.mutable_first_seen() = ToProto(*in.first_seen);
   }
@@ -139,7 +145,8 @@ v1::Indicator Merge(const v1::Indicator& existing, const ValidInput& in, absl::T
   AddAll(ind.mutable_sectors(), in.sectors);
   if (in.valid_from) *ind.mutable_valid_from() = ToProto(*in.valid_from);
   if (in.valid_until) *ind.mutable_valid_until() = ToProto(*in.valid_until);
-  const bool live = !IsSet(ind.valid_until()) || FromProto(ind.valid_until()) > now;
+  const bool live =
+      !IsSet(ind.valid_until()) || FromProto(ind.valid_until()) > now;
   ind.set_expired(!live);
   if (ind.revoked() && live) {
     // Seen again: the indicator is active once more.

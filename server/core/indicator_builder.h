@@ -36,15 +36,17 @@ inline constexpr v1::Severity kDefaultSeverity = v1::SEVERITY_MEDIUM;
 absl::StatusOr<ValidInput> ValidateInput(const v1::IndicatorInput& in);
 
 // A new indicator of `origin` with defaults applied.
-v1::Indicator NewIndicator(const ValidInput& in, std::string id, std::string origin,
-                           std::string reporter, absl::Time now);
+v1::Indicator NewIndicator(const ValidInput& in, std::string id,
+                           std::string origin, std::string reporter,
+                           absl::Time now);
 
 // `existing` updated by a resubmission (SPEC 1): last_seen moves forward,
 // first_seen back; confidence, severity, description and validity take the
 // submitted values when given; tags and sectors are merged; the TLP only ever
 // becomes stricter; a revoked or expired indicator becomes active again when
 // the new validity allows it; version increments.
-v1::Indicator Merge(const v1::Indicator& existing, const ValidInput& in, absl::Time now);
+v1::Indicator Merge(const v1::Indicator& existing, const ValidInput& in,
+                    absl::Time now);
 
 }  // namespace csx
 

@@ -30,7 +30,8 @@ std::vector<std::string> CandidateValues(absl::string_view raw) {
   std::vector<std::string> out = {std::string(absl::StripAsciiWhitespace(raw))};
   for (int t = v1::IndicatorType_MIN + 1; t <= v1::IndicatorType_MAX; ++t) {
     auto c = Canonicalize(static_cast<v1::IndicatorType>(t), raw);
-    if (c.ok() && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+    if (c.ok() && std::find(out.begin(), out.end(), *c) == out.end())
+      out.push_back(*c);
   }
   return out;
 }
@@ -38,11 +39,15 @@ std::vector<std::string> CandidateValues(absl::string_view raw) {
 }  // namespace
 
 Node::Node(NodeOptions options, Store* store, Clock* clock)
-    : options_(std::move(options)), store_(store), clock_(clock), started_(clock->Now()) {}
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock),
+      started_(clock->Now()) {}
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Store* store,
-                                                   Clock* clock) {
-  if (options.org.empty()) return absl::InvalidArgumentError("node.org: required");
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options,
+                                                   Store* store, Clock* clock) {
+  if (options.org.empty())
+    return absl::InvalidArgumentError("node.org: required");
   std::unique_ptr<Node> node(new Node(std::move(options), store, clock));
   CSX_ASSIGN_OR_RETURN(StoreCounts counts, store->Counts());
   absl::MutexLock lock(&node->head_mu_);
@@ -50,15 +55,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Store* s
   return node;
 }
 
-std::optional<v1::Indicator> Node::View(const Principal& who, const v1::Indicator& ind) const {
+std::optional<v1::Indicator> Node::View(const Principal& who,
+                                        const v1::Indicator& ind) const {
   // Principals of this node's org see everything the node holds. Partner
   // principals see nothing until an agreement admits it (default deny).
   if (who.org == options_.org) return ind;
   return std::nullopt;
 }
 
-absl::Status Node::AppendAudit(Transaction& txn, absl::string_view kind, const Principal* who,
-                               const std::string& principal_text, std::string detail) {
+absl::Status Node::AppendAudit(Transaction& txn, absl::string_view kind,
+                               const Principal* who,
+                               const std::string& principal_text,
+                               std::string detail) {
   AuditRecord rec;
   rec.time = clock_->Now();
   rec.kind = std::string(kind);
@@ -78,19 +86,21 @@ absl::Status Node::CommitAndPublish(Transaction& txn, uint64_t last_seq) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SubmitResponse> Node::Submit(const Principal& who,
-                                                const v1::SubmitRequest& request) {
+absl::StatusOr<v1::SubmitResponse> Node::Submit(
+    const Principal& who, const v1::SubmitRequest& request) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSubmit));
   const int n = request.items_size();
   if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
   if (static_cast<uint32_t>(n) > options_.max_batch_items) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "items: ", n, " items in one request, at most ", options_.max_batch_items));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("items: ", n, " items in one request, at most ",
+                     options_.max_batch_items));
   }
   // Validation needs no lock: do it before the write transaction.
   std::vector<absl::StatusOr<ValidInput>> inputs;
   inputs.reserve(n);
-  for (const auto& item : request.items()) inputs.push_back(ValidateInput(item));
+  for (const auto& item : request.items())
+    inputs.push_back(ValidateInput(item));
 
   v1::SubmitResponse response;
   std::vector<std::string> ids;
@@ -107,9 +117,11 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(const Principal& who,
       continue;
     }
     const ValidInput& in = *inputs[i];
-    CSX_ASSIGN_OR_RETURN(auto existing, txn->FindByKey(in.type, in.value, options_.org));
-    v1::Indicator ind = existing ? Merge(*existing, in, now)
-                                 : NewIndicator(in, NewUuid(), options_.org, who.name, now);
+    CSX_ASSIGN_OR_RETURN(auto existing,
+                         txn->FindByKey(in.type, in.value, options_.org));
+    v1::Indicator ind =
+        existing ? Merge(*existing, in, now)
+                 : NewIndicator(in, NewUuid(), options_.org, who.name, now);
     CSX_RETURN_IF_ERROR(txn->Put(ind));
     CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_UPSERT, now, ind));
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
@@ -125,17 +137,20 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(const Principal& who,
   if (!ids.empty()) {
     CSX_RETURN_IF_ERROR(AppendAudit(
         *txn, "submit", &who, "",
-        absl::StrCat("created=", response.created(), " merged=", response.merged(),
-                     " rejected=", response.rejected(), " ids=", absl::StrJoin(ids, ","))));
+        absl::StrCat("created=", response.created(), " merged=",
+                     response.merged(), " rejected=", response.rejected(),
+                     " ids=", absl::StrJoin(ids, ","))));
   }
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
   return response;
 }
 
-absl::StatusOr<v1::Indicator> Node::Get(const Principal& who, const std::string& id) {
+absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,
+                                        const std::string& id) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kGet));
   if (!IsUuid(id)) {
-    return absl::InvalidArgumentError(absl::StrCat("id: '", id, "' is not a UUID"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("id: '", id, "' is not a UUID"));
   }
   auto ind = store_->Get(id);
   if (!ind.ok()) return ind.status();
@@ -163,7 +178,8 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
     auto range = RangeOfIp(req.contains_ip());
     if (!range.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("contains_ip: '", req.contains_ip(), "' is not an IP address or CIDR"));
+          absl::StrCat("contains_ip: '", req.contains_ip(),
+                       "' is not an IP address or CIDR"));
     }
     f.contains_lo = range->lo;
     f.contains_hi = range->hi;
@@ -171,29 +187,35 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
   f.tag = std::string(absl::StripAsciiWhitespace(req.tag()));
   f.sector = absl::AsciiStrToLower(absl::StripAsciiWhitespace(req.sector()));
   f.origin = std::string(absl::StripAsciiWhitespace(req.origin()));
-  if (IsSet(req.modified_since())) f.modified_since = FromProto(req.modified_since());
+  if (IsSet(req.modified_since()))
+    f.modified_since = FromProto(req.modified_since());
   f.include_revoked = req.include_revoked();
   if (req.limit() > options_.max_query_limit) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: at most ", options_.max_query_limit));
   }
-  f.limit = static_cast<int>(req.limit() == 0 ? kDefaultQueryLimit : req.limit());
+  f.limit =
+      static_cast<int>(req.limit() == 0 ? kDefaultQueryLimit : req.limit());
   CSX_ASSIGN_OR_RETURN(f.after_row, DecodePageToken(req.page_token()));
 
   CSX_ASSIGN_OR_RETURN(QueryPage page, store_->Query(f));
   v1::QueryResponse response;
   for (const auto& ind : page.indicators) {
-    if (auto view = View(who, ind)) *response.add_indicators() = *std::move(view);
+    if (auto view = View(who, ind))
+      *response.add_indicators() = *std::move(view);
   }
   if (page.more) response.set_next_page_token(EncodePageToken(page.last_row));
   return response;
 }
 
-absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who, const std::string& id,
-                                              v1::ChangeOp op, const std::string& reason,
+absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who,
+                                              const std::string& id,
+                                              v1::ChangeOp op,
+                                              const std::string& reason,
                                               uint32_t count) {
   if (!IsUuid(id)) {
-    return absl::InvalidArgumentError(absl::StrCat("id: '", id, "' is not a UUID"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("id: '", id, "' is not a UUID"));
   }
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   CSX_ASSIGN_OR_RETURN(auto found, txn->FindById(id));
@@ -205,8 +227,9 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who, const std::s
   std::string detail;
   if (op == v1::OP_REVOKE) {
     if (ind.origin() != options_.org) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "id: indicator ", id, " comes from ", ind.origin(), "; only its origin can revoke it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("id: indicator ", id, " comes from ", ind.origin(),
+                       "; only its origin can revoke it"));
     }
     if (ind.revoked()) return *View(who, ind);
     ind.set_revoked(true);
@@ -215,20 +238,23 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who, const std::s
   } else {
     ind.set_sighting_count(ind.sighting_count() + count);
     *ind.mutable_last_sighting() = ToProto(now);
-    if (now > FromProto(ind.last_seen())) *ind.mutable_last_seen() = ToProto(now);
+    if (now > FromProto(ind.last_seen()))
+      *ind.mutable_last_seen() = ToProto(now);
     detail = absl::StrCat("id=", id, " count=", count);
   }
   *ind.mutable_modified() = ToProto(now);
   ind.set_version(ind.version() + 1);
   CSX_RETURN_IF_ERROR(txn->Put(ind));
   CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->AppendChange(op, now, ind));
-  CSX_RETURN_IF_ERROR(AppendAudit(*txn, op == v1::OP_REVOKE ? "revoke" : "sighting", &who,
-                                  "", std::move(detail)));
+  CSX_RETURN_IF_ERROR(AppendAudit(*txn,
+                                  op == v1::OP_REVOKE ? "revoke" : "sighting",
+                                  &who, "", std::move(detail)));
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, seq));
   return *View(who, ind);
 }
 
-absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who, const std::string& id,
+absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who,
+                                           const std::string& id,
                                            const std::string& reason) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kRevoke));
   if (reason.size() > 1024) {
@@ -237,19 +263,23 @@ absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who, const std::stri
   return ChangeOne(who, id, v1::OP_REVOKE, reason, 0);
 }
 
-absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who, const std::string& id,
+absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who,
+                                          const std::string& id,
                                           uint32_t count) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSight));
   if (count == 0) count = 1;
-  if (count > 1000000) return absl::InvalidArgumentError("count: at most 1000000");
+  if (count > 1000000)
+    return absl::InvalidArgumentError("count: at most 1000000");
   return ChangeOne(who, id, v1::OP_SIGHTING, "", count);
 }
 
-absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who, const std::string& cursor,
+absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
+                                            const std::string& cursor,
                                             uint32_t limit) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kPull));
   if (limit > options_.max_pull_limit) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", options_.max_pull_limit));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit: at most ", options_.max_pull_limit));
   }
   if (limit == 0) limit = kDefaultPullLimit;
   CSX_ASSIGN_OR_RETURN(uint64_t seq, DecodeCursor(cursor));
@@ -257,7 +287,8 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who, const std::str
   bool more = false;
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
     const uint32_t want = limit - response.entries_size();
-    CSX_ASSIGN_OR_RETURN(auto entries, store_->ReadChanges(seq, static_cast<int>(want)));
+    CSX_ASSIGN_OR_RETURN(auto entries,
+                         store_->ReadChanges(seq, static_cast<int>(want)));
     more = entries.size() == want;
     for (auto& e : entries) {
       seq = e.seq();
@@ -308,7 +339,8 @@ absl::StatusOr<v1::StatusResponse> Node::Status(const Principal& who) {
   return r;
 }
 
-absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(const Principal& who) {
+absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(
+    const Principal& who) {
   CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
   AuditChainVerifier verifier;
   uint64_t after = 0;
@@ -332,7 +364,8 @@ absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(const Principal& who) 
   return r;
 }
 
-absl::Status Node::RecordRefusal(const std::string& identity, const std::string& reason) {
+absl::Status Node::RecordRefusal(const std::string& identity,
+                                 const std::string& reason) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   CSX_RETURN_IF_ERROR(AppendAudit(*txn, "refused", nullptr, identity, reason));
   return txn->Commit();

@@ -26,7 +26,7 @@
 namespace csx {
 
 struct NodeOptions {
-  std::string org;                 // this node's org id
+  std::string org;  // this node's org id
   uint32_t max_batch_items = 10000;
   uint32_t max_query_limit = 10000;
   uint32_t max_pull_limit = 10000;
@@ -35,7 +35,8 @@ struct NodeOptions {
 
 class Node {
  public:
-  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeOptions options, Store* store,
+  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeOptions options,
+                                                      Store* store,
                                                       Clock* clock);
 
   // Validates and stores each item on its own; rejected items carry their
@@ -46,18 +47,21 @@ class Node {
 
   // NotFound when the id is unknown or not visible to `who` (the two are
   // indistinguishable to the caller).
-  absl::StatusOr<v1::Indicator> Get(const Principal& who, const std::string& id);
+  absl::StatusOr<v1::Indicator> Get(const Principal& who,
+                                    const std::string& id);
   absl::StatusOr<v1::QueryResponse> Query(const Principal& who,
                                           const v1::QueryRequest& request);
   // Revokes an indicator of this node's org. FailedPrecondition for an
   // indicator of another origin; revoking a revoked indicator is a no-op.
-  absl::StatusOr<v1::Indicator> Revoke(const Principal& who, const std::string& id,
+  absl::StatusOr<v1::Indicator> Revoke(const Principal& who,
+                                       const std::string& id,
                                        const std::string& reason);
-  absl::StatusOr<v1::Indicator> Sight(const Principal& who, const std::string& id,
-                                      uint32_t count);
+  absl::StatusOr<v1::Indicator> Sight(const Principal& who,
+                                      const std::string& id, uint32_t count);
 
   // The entries after `cursor` that `who` may see, at most `limit`.
-  absl::StatusOr<v1::PullResponse> Pull(const Principal& who, const std::string& cursor,
+  absl::StatusOr<v1::PullResponse> Pull(const Principal& who,
+                                        const std::string& cursor,
                                         uint32_t limit);
   // Blocks until the change log has entries after `seq`, `deadline` passes or
   // Shutdown() is called. Returns the current head.
@@ -67,7 +71,8 @@ class Node {
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);
 
   // Records a refused connection or call in the audit log.
-  absl::Status RecordRefusal(const std::string& identity, const std::string& reason);
+  absl::Status RecordRefusal(const std::string& identity,
+                             const std::string& reason);
 
   // Marks indicators whose validity has ended as expired (one change-log
   // entry each). Returns how many were expired.
@@ -83,13 +88,18 @@ class Node {
   Node(NodeOptions options, Store* store, Clock* clock);
 
   // The indicator as `who` may see it, or nullopt when it is not visible.
-  std::optional<v1::Indicator> View(const Principal& who, const v1::Indicator& ind) const;
-  absl::Status AppendAudit(Transaction& txn, absl::string_view kind, const Principal* who,
-                           const std::string& principal_text, std::string detail);
+  std::optional<v1::Indicator> View(const Principal& who,
+                                    const v1::Indicator& ind) const;
+  absl::Status AppendAudit(Transaction& txn, absl::string_view kind,
+                           const Principal* who,
+                           const std::string& principal_text,
+                           std::string detail);
   // Commits and publishes the new head to waiting subscribers.
   absl::Status CommitAndPublish(Transaction& txn, uint64_t last_seq);
-  absl::StatusOr<v1::Indicator> ChangeOne(const Principal& who, const std::string& id,
-                                          v1::ChangeOp op, const std::string& reason,
+  absl::StatusOr<v1::Indicator> ChangeOne(const Principal& who,
+                                          const std::string& id,
+                                          v1::ChangeOp op,
+                                          const std::string& reason,
                                           uint32_t count);
 
   const NodeOptions options_;

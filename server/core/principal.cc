@@ -32,8 +32,9 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   if (name == "reader") return Role::kReader;
   if (name == "peer") return Role::kPeer;
   if (name == "admin") return Role::kAdmin;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "role: unknown role '", name, "' (expected analyst, reader, peer or admin)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("role: unknown role '", name,
+                   "' (expected analyst, reader, peer or admin)"));
 }
 
 absl::string_view RoleName(Role role) {
@@ -54,7 +55,8 @@ std::string Principal::ToString() const {
   return absl::StrCat(org, "/", RoleName(role), "/", name);
 }
 
-absl::Status Authorize(const Principal& p, absl::string_view node_org, Action action) {
+absl::Status Authorize(const Principal& p, absl::string_view node_org,
+                       Action action) {
   const bool own = p.org == node_org;
   bool allowed = false;
   switch (p.role) {
@@ -66,7 +68,8 @@ absl::Status Authorize(const Principal& p, absl::string_view node_org, Action ac
                  action == Action::kPull);
       break;
     case Role::kReader:
-      allowed = action == Action::kGet || action == Action::kQuery || action == Action::kPull;
+      allowed = action == Action::kGet || action == Action::kQuery ||
+                action == Action::kPull;
       break;
     case Role::kPeer:
       allowed = action == Action::kPull || action == Action::kSight;
@@ -76,8 +79,9 @@ absl::Status Authorize(const Principal& p, absl::string_view node_org, Action ac
       break;
   }
   if (allowed) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("role ", RoleName(p.role), " of ", p.org,
-                                                  " may not ", ActionName(action)));
+  return absl::PermissionDeniedError(absl::StrCat("role ", RoleName(p.role),
+                                                  " of ", p.org, " may not ",
+                                                  ActionName(action)));
 }
 
 }  // namespace csx

@@ -3,10 +3,10 @@
 #include <optional>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace csx {
 namespace {
@@ -18,7 +18,8 @@ struct CsxUri {
 std::optional<CsxUri> ParseCsxUri(absl::string_view uri) {
   if (!absl::ConsumePrefix(&uri, "csx://")) return std::nullopt;
   std::vector<std::string> parts = absl::StrSplit(uri, '/');
-  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || parts[2].empty()) {
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() ||
+      parts[2].empty()) {
     return std::nullopt;
   }
   return CsxUri{parts[0], parts[1], parts[2]};
@@ -34,7 +35,8 @@ std::string CertIdentity::ToString() const {
   return parts.empty() ? "no identity" : absl::StrJoin(parts, ",");
 }
 
-bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text, char separator) {
+bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text,
+                      char separator) {
   // Iterative matcher with backtracking limited to the current '*'.
   size_t p = 0, t = 0;
   size_t star = absl::string_view::npos, mark = 0;
@@ -57,7 +59,8 @@ bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text, char se
 }
 
 absl::StatusOr<PrincipalMapper> PrincipalMapper::Create(
-    std::string node_org, const google::protobuf::RepeatedPtrField<v1::PrincipalRule>& rules) {
+    std::string node_org,
+    const google::protobuf::RepeatedPtrField<v1::PrincipalRule>& rules) {
   PrincipalMapper m;
   m.node_org_ = std::move(node_org);
   for (int i = 0; i < rules.size(); ++i) {
@@ -65,22 +68,26 @@ absl::StatusOr<PrincipalMapper> PrincipalMapper::Create(
     const std::string where = absl::StrCat("principals[", i, "]");
     auto role = ParseRole(r.role());
     if (!role.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ".", role.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".", role.status().message()));
     }
     const auto& match = r.match();
-    int set = !match.san_uri().empty() + !match.san_dns().empty() + !match.cn().empty();
+    int set = !match.san_uri().empty() + !match.san_dns().empty() +
+              !match.cn().empty();
     if (set != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ".match: exactly one of san_uri, san_dns, cn is required"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ".match: exactly one of san_uri, san_dns, cn is required"));
     }
-    for (absl::string_view pat : {match.san_uri(), match.san_dns(), match.cn()}) {
+    for (absl::string_view pat :
+         {match.san_uri(), match.san_dns(), match.cn()}) {
       if (pat == "*") {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ".match: a lone '*' would accept any certificate"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ".match: a lone '*' would accept any certificate"));
       }
     }
     m.rules_.push_back(Rule{match.san_uri(), match.san_dns(), match.cn(),
-                            r.org().empty() ? m.node_org_ : r.org(), *role, r.name()});
+                            r.org().empty() ? m.node_org_ : r.org(), *role,
+                            r.name()});
   }
   return m;
 }
@@ -103,7 +110,8 @@ absl::StatusOr<Principal> PrincipalMapper::Map(const CertIdentity& id) const {
           break;
         }
       }
-    } else if (!id.common_name.empty() && SegmentGlobMatch(rule.cn, id.common_name, '.')) {
+    } else if (!id.common_name.empty() &&
+               SegmentGlobMatch(rule.cn, id.common_name, '.')) {
       name = id.common_name;
     }
     if (!name) continue;
@@ -113,8 +121,8 @@ absl::StatusOr<Principal> PrincipalMapper::Map(const CertIdentity& id) const {
     p.name = rule.name.empty() ? *name : rule.name;
     return p;
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("certificate (", id.ToString(), ") matches no principals rule"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "certificate (", id.ToString(), ") matches no principals rule"));
 }
 
 }  // namespace csx

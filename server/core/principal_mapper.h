@@ -29,7 +29,8 @@ struct CertIdentity {
 };
 
 // True when `text` matches `pattern`; '*' matches a run without `separator`.
-bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text, char separator);
+bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text,
+                      char separator);
 
 class PrincipalMapper {
  public:

@@ -4,7 +4,8 @@
 
 namespace csx {
 
-grpc::Status AdminServiceImpl::Status(grpc::ServerContext* ctx, const v1::StatusRequest*,
+grpc::Status AdminServiceImpl::Status(grpc::ServerContext* ctx,
+                                      const v1::StatusRequest*,
                                       v1::StatusResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Status(*who);

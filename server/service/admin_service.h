@@ -11,11 +11,13 @@ namespace csx {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(Node* node, Authenticator* auth) : node_(node), auth_(auth) {}
+  AdminServiceImpl(Node* node, Authenticator* auth)
+      : node_(node), auth_(auth) {}
 
   grpc::Status Status(grpc::ServerContext* ctx, const v1::StatusRequest* req,
                       v1::StatusResponse* resp) override;
-  grpc::Status AuditVerify(grpc::ServerContext* ctx, const v1::AuditVerifyRequest* req,
+  grpc::Status AuditVerify(grpc::ServerContext* ctx,
+                           const v1::AuditVerifyRequest* req,
                            v1::AuditVerifyResponse* resp) override;
 
  private:

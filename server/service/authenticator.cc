@@ -10,7 +10,8 @@ CertIdentity IdentityOf(const grpc::ServerContext& context) {
   CertIdentity id;
   auto auth = context.auth_context();
   if (!auth) return id;
-  for (const auto& v : auth->FindPropertyValues("peer_uri")) id.uris.emplace_back(v.data(), v.size());
+  for (const auto& v : auth->FindPropertyValues("peer_uri"))
+    id.uris.emplace_back(v.data(), v.size());
   for (const auto& v : auth->FindPropertyValues("peer_dns")) {
     id.dns_names.emplace_back(v.data(), v.size());
   }
@@ -20,7 +21,8 @@ CertIdentity IdentityOf(const grpc::ServerContext& context) {
 }
 
 Authenticator::Authenticator(PrincipalMapper mapper, Node* node)
-    : node_(node), mapper_(std::make_shared<const PrincipalMapper>(std::move(mapper))) {}
+    : node_(node),
+      mapper_(std::make_shared<const PrincipalMapper>(std::move(mapper))) {}
 
 void Authenticator::Replace(PrincipalMapper mapper) {
   auto next = std::make_shared<const PrincipalMapper>(std::move(mapper));
@@ -28,7 +30,8 @@ void Authenticator::Replace(PrincipalMapper mapper) {
   mapper_ = std::move(next);
 }
 
-absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) {
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const grpc::ServerContext& context) {
   std::shared_ptr<const PrincipalMapper> mapper;
   {
     absl::MutexLock lock(&mu_);
@@ -40,7 +43,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext&
   return principal;
 }
 
-void Authenticator::RecordRefusal(const CertIdentity& id, const absl::Status& why) {
+void Authenticator::RecordRefusal(const CertIdentity& id,
+                                  const absl::Status& why) {
   const std::string key = id.ToString();
   const absl::Time now = absl::Now();
   {
@@ -52,7 +56,8 @@ void Authenticator::RecordRefusal(const CertIdentity& id, const absl::Status& wh
     }
     if (last_refusal_.size() > 10000) last_refusal_.clear();
   }
-  spdlog::warn("refused connection from {}: {}", key, std::string(why.message()));
+  spdlog::warn("refused connection from {}: {}", key,
+               std::string(why.message()));
   absl::Status s = node_->RecordRefusal(key, std::string(why.message()));
   if (!s.ok()) {
     spdlog::error("audit of a refused connection failed: {}", s.ToString());

@@ -39,7 +39,8 @@ class Authenticator {
   Node* const node_;
   absl::Mutex mu_;
   std::shared_ptr<const PrincipalMapper> mapper_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, absl::Time> last_refusal_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> last_refusal_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace csx

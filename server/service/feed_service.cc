@@ -6,7 +6,8 @@
 
 namespace csx {
 
-grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx, const v1::PullRequest* req,
+grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx,
+                                   const v1::PullRequest* req,
                                    v1::PullResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Pull(*who, req->cursor(), req->limit());
@@ -15,9 +16,9 @@ grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx, const v1::PullReque
   return grpc::Status::OK;
 }
 
-grpc::Status FeedServiceImpl::Subscribe(grpc::ServerContext* ctx,
-                                        const v1::SubscribeRequest* req,
-                                        grpc::ServerWriter<v1::PullResponse>* writer) {
+grpc::Status FeedServiceImpl::Subscribe(
+    grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+    grpc::ServerWriter<v1::PullResponse>* writer) {
   CSX_AUTHENTICATE(who, ctx);
   std::string cursor = req->cursor();
   while (!ctx->IsCancelled() && !node_->stopping()) {
@@ -32,7 +33,8 @@ grpc::Status FeedServiceImpl::Subscribe(grpc::ServerContext* ctx,
     // Wake up periodically to notice a cancelled call.
     node_->WaitForChanges(*seq, absl::Now() + absl::Milliseconds(500));
   }
-  if (node_->stopping()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "node shutting down");
+  if (node_->stopping())
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "node shutting down");
   return grpc::Status::OK;
 }
 

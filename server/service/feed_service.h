@@ -17,7 +17,8 @@ class FeedServiceImpl final : public v1::FeedService::Service {
                     v1::PullResponse* resp) override;
   // Sends batches until caught up, then waits for new changes; ends when the
   // client cancels or the node shuts down.
-  grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+  grpc::Status Subscribe(grpc::ServerContext* ctx,
+                         const v1::SubscribeRequest* req,
                          grpc::ServerWriter<v1::PullResponse>* writer) override;
 
  private:

@@ -10,14 +10,15 @@ namespace csx {
 
 inline grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
+                      std::string(s.message()));
 }
 
 }  // namespace csx
 
 // In a service method: authenticates the caller as `principal` or returns
 // the refusal. Expects a member `auth_` (Authenticator*).
-#define CSX_AUTHENTICATE(principal, ctx)          \
+#define CSX_AUTHENTICATE(principal, ctx)        \
   auto principal = auth_->Authenticate(*(ctx)); \
   if (!principal.ok()) return ::csx::ToGrpcStatus(principal.status())
 

@@ -14,9 +14,9 @@ grpc::Status IndicatorServiceImpl::SubmitBatch(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status IndicatorServiceImpl::SubmitStream(grpc::ServerContext* ctx,
-                                                grpc::ServerReader<v1::SubmitRequest>* reader,
-                                                v1::SubmitResponse* resp) {
+grpc::Status IndicatorServiceImpl::SubmitStream(
+    grpc::ServerContext* ctx, grpc::ServerReader<v1::SubmitRequest>* reader,
+    v1::SubmitResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   v1::SubmitRequest req;
   uint32_t offset = 0;
@@ -36,7 +36,8 @@ grpc::Status IndicatorServiceImpl::SubmitStream(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status IndicatorServiceImpl::Get(grpc::ServerContext* ctx, const v1::GetRequest* req,
+grpc::Status IndicatorServiceImpl::Get(grpc::ServerContext* ctx,
+                                       const v1::GetRequest* req,
                                        v1::Indicator* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Get(*who, req->id());
@@ -45,7 +46,8 @@ grpc::Status IndicatorServiceImpl::Get(grpc::ServerContext* ctx, const v1::GetRe
   return grpc::Status::OK;
 }
 
-grpc::Status IndicatorServiceImpl::Query(grpc::ServerContext* ctx, const v1::QueryRequest* req,
+grpc::Status IndicatorServiceImpl::Query(grpc::ServerContext* ctx,
+                                         const v1::QueryRequest* req,
                                          v1::QueryResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Query(*who, *req);
@@ -54,7 +56,8 @@ grpc::Status IndicatorServiceImpl::Query(grpc::ServerContext* ctx, const v1::Que
   return grpc::Status::OK;
 }
 
-grpc::Status IndicatorServiceImpl::Revoke(grpc::ServerContext* ctx, const v1::RevokeRequest* req,
+grpc::Status IndicatorServiceImpl::Revoke(grpc::ServerContext* ctx,
+                                          const v1::RevokeRequest* req,
                                           v1::ChangeResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Revoke(*who, req->id(), req->reason());
@@ -63,7 +66,8 @@ grpc::Status IndicatorServiceImpl::Revoke(grpc::ServerContext* ctx, const v1::Re
   return grpc::Status::OK;
 }
 
-grpc::Status IndicatorServiceImpl::Sight(grpc::ServerContext* ctx, const v1::SightRequest* req,
+grpc::Status IndicatorServiceImpl::Sight(grpc::ServerContext* ctx,
+                                         const v1::SightRequest* req,
                                          v1::ChangeResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
   auto r = node_->Sight(*who, req->id(), req->count());

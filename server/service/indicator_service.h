@@ -12,9 +12,11 @@ namespace csx {
 
 class IndicatorServiceImpl final : public v1::IndicatorService::Service {
  public:
-  IndicatorServiceImpl(Node* node, Authenticator* auth) : node_(node), auth_(auth) {}
+  IndicatorServiceImpl(Node* node, Authenticator* auth)
+      : node_(node), auth_(auth) {}
 
-  grpc::Status SubmitBatch(grpc::ServerContext* ctx, const v1::SubmitRequest* req,
+  grpc::Status SubmitBatch(grpc::ServerContext* ctx,
+                           const v1::SubmitRequest* req,
                            v1::SubmitResponse* resp) override;
   grpc::Status SubmitStream(grpc::ServerContext* ctx,
                             grpc::ServerReader<v1::SubmitRequest>* reader,

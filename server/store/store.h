@@ -85,8 +85,8 @@ class Transaction {
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
   // Ids of indicators whose valid_until is before `now` and that are neither
   // expired nor revoked, at most `limit`.
-  virtual absl::StatusOr<std::vector<std::string>> DueForExpiry(
-      absl::Time now, int limit) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now,
+                                                                int limit) = 0;
   // Makes every change durable. After a failure the transaction is void.
   virtual absl::Status Commit() = 0;
 };

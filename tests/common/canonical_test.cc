@@ -25,7 +25,8 @@ struct Invalid {
 void CheckValid(const std::vector<Valid>& cases) {
   for (const auto& c : cases) {
     auto got = Canonicalize(c.type, c.in);
-    ASSERT_TRUE(got.ok()) << IndicatorTypeName(c.type) << " '" << c.in << "': " << got.status();
+    ASSERT_TRUE(got.ok()) << IndicatorTypeName(c.type) << " '" << c.in
+                          << "': " << got.status();
     EXPECT_EQ(*got, c.out) << IndicatorTypeName(c.type) << " '" << c.in << "'";
     // Canonical forms are fixed points.
     auto again = Canonicalize(c.type, *got);
@@ -36,8 +37,9 @@ void CheckValid(const std::vector<Valid>& cases) {
 
 void CheckInvalid(const std::vector<Invalid>& cases) {
   for (const auto& c : cases) {
-    EXPECT_THAT(Canonicalize(c.type, c.in),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.reason)))
+    EXPECT_THAT(
+        Canonicalize(c.type, c.in),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.reason)))
         << IndicatorTypeName(c.type) << " '" << c.in << "'";
   }
 }
@@ -105,7 +107,8 @@ TEST(CanonicalTest, DomainValid) {
       {v1::DOMAIN, "123.example.com", "123.example.com"},
       {v1::DOMAIN, "a-b.example", "a-b.example"},
       {v1::DOMAIN, "mañana.cl", "xn--maana-pta.cl"},
-      {v1::DOMAIN, std::string(63, 'a') + ".com", std::string(63, 'a') + ".com"},
+      {v1::DOMAIN, std::string(63, 'a') + ".com",
+       std::string(63, 'a') + ".com"},
       {v1::DOMAIN, "gob.cl", "gob.cl"},
   });
 }
@@ -143,7 +146,8 @@ TEST(CanonicalTest, UrlValid) {
       {v1::URL, "http://192.0.2.1/x", "http://192.0.2.1/x"},
       {v1::URL, "http://[2001:DB8::1]:8080/x", "http://[2001:db8::1]:8080/x"},
       {v1::URL, "http://bücher.de/", "http://xn--bcher-kva.de/"},
-      {v1::URL, "ftp://files.example.org:21/pub", "ftp://files.example.org/pub"},
+      {v1::URL, "ftp://files.example.org:21/pub",
+       "ftp://files.example.org/pub"},
       {v1::URL, "http://user:pw@example.com/", "http://user:pw@example.com/"},
       {v1::URL, "http://example.com?q=1", "http://example.com/?q=1"},
       {v1::URL, "hxxp://example.com/a", "hxxp://example.com/a"},
@@ -187,7 +191,8 @@ TEST(CanonicalTest, EmailValid) {
       {v1::EMAIL, "a_b-c@sub.example.co.uk", "a_b-c@sub.example.co.uk"},
       {v1::EMAIL, "UPPER@UPPER.CL", "UPPER@upper.cl"},
       {v1::EMAIL, "x@a.b.c.example", "x@a.b.c.example"},
-      {v1::EMAIL, std::string(64, 'l') + "@example.com", std::string(64, 'l') + "@example.com"},
+      {v1::EMAIL, std::string(64, 'l') + "@example.com",
+       std::string(64, 'l') + "@example.com"},
       {v1::EMAIL, "ñandú@example.cl", "ñandú@example.cl"},
       {v1::EMAIL, "\"quoted\"@example.com", "\"quoted\"@example.com"},
       {v1::EMAIL, "soporte@csirt.gob.cl", "soporte@csirt.gob.cl"},
@@ -217,7 +222,8 @@ TEST(CanonicalTest, EmailInvalid) {
 TEST(CanonicalTest, HashesValidAndInvalid) {
   const std::string md5 = "d41d8cd98f00b204e9800998ecf8427e";
   const std::string sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-  const std::string sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const std::string sha256 =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   const std::string sha512 = std::string(128, 'a');
   auto upper = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(toupper(c));
@@ -239,7 +245,8 @@ TEST(CanonicalTest, HashesValidAndInvalid) {
       {v1::SHA512, std::string(128, 'B'), std::string(128, 'b')},
       {v1::SHA512, std::string(64, '0') + std::string(64, 'e'),
        std::string(64, '0') + std::string(64, 'e')},
-      {v1::MD5, "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcdef"},
+      {v1::MD5, "0123456789ABCDEF0123456789abcdef",
+       "0123456789abcdef0123456789abcdef"},
   });
   CheckInvalid({
       {v1::MD5, md5.substr(1), "must be 32"},
@@ -256,7 +263,8 @@ TEST(CanonicalTest, HashesValidAndInvalid) {
       {v1::SHA512, sha256, "must be 128"},
       {v1::SHA512, std::string(127, 'a') + " ", "must be 128"},
       {v1::SHA512, std::string(127, 'a') + "q", "non-hex"},
-      {v1::SHA256, std::string(32, 'a') + " " + std::string(31, 'a'), "non-hex"},
+      {v1::SHA256, std::string(32, 'a') + " " + std::string(31, 'a'),
+       "non-hex"},
   });
 }
 
@@ -343,7 +351,8 @@ TEST(CanonicalTest, TypeNames) {
   }
   EXPECT_EQ(*ParseIndicatorType("SHA256"), v1::SHA256);
   EXPECT_THAT(ParseIndicatorType("hash"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("type: unknown type 'hash'")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("type: unknown type 'hash'")));
 }
 
 }  // namespace

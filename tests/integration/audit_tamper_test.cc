@@ -1,9 +1,8 @@
 // csx audit verify detects an altered or a removed audit record, edited
 // directly in the database file while the node is stopped.
-#include <sqlite3.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/integration/test_env.h"
 
@@ -16,7 +15,8 @@ void Sql(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+      << err;
   sqlite3_free(err);
   sqlite3_close(db);
 }
@@ -43,7 +43,8 @@ class AuditTamperTest : public ::testing::Test {
 };
 
 TEST_F(AuditTamperTest, AlteredRecordIsDetected) {
-  Sql(f.node->db_path(), "UPDATE audit SET principal = 'cl.csirt/analyst/bob' WHERE seq = 3");
+  Sql(f.node->db_path(),
+      "UPDATE audit SET principal = 'cl.csirt/analyst/bob' WHERE seq = 3");
   auto r = Verify();
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("record 3 was altered"));
@@ -57,7 +58,8 @@ TEST_F(AuditTamperTest, DeletedRecordIsDetected) {
 }
 
 TEST_F(AuditTamperTest, DeletedNewestRecordIsDetected) {
-  Sql(f.node->db_path(), "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
+  Sql(f.node->db_path(),
+      "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
   auto r = Verify();
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("head anchor"));
@@ -65,7 +67,8 @@ TEST_F(AuditTamperTest, DeletedNewestRecordIsDetected) {
 
 TEST_F(AuditTamperTest, RecomputedHashStillBreaksTheChain) {
   // An attacker who rewrites a record and its hash breaks the next link.
-  Sql(f.node->db_path(), "UPDATE audit SET detail = 'nothing', hash = zeroblob(32) WHERE seq = 2");
+  Sql(f.node->db_path(),
+      "UPDATE audit SET detail = 'nothing', hash = zeroblob(32) WHERE seq = 2");
   auto r = Verify();
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("record 2"));

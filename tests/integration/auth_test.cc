@@ -1,9 +1,8 @@
 // Mutual TLS and roles against a real csxd: no certificate, a certificate of
 // another CA and an unmapped certificate are refused; roles are enforced.
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -23,14 +22,16 @@ class AuthTest : public ::testing::Test {
   grpc::Status CallStatus(const std::string& identity) {
     auto stub = f.Stub<v1::AdminService>(identity);
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     v1::StatusResponse resp;
     return stub->Status(&ctx, v1::StatusRequest(), &resp);
   }
   grpc::Status Submit(const std::string& identity) {
     auto stub = f.Stub<v1::IndicatorService>(identity);
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     v1::SubmitRequest req;
     auto* item = req.add_items();
     item->set_type("ipv4");
@@ -50,7 +51,8 @@ TEST_F(AuthTest, ClientWithoutCertificateIsRefused) {
 TEST_F(AuthTest, CertificateFromAnotherCaIsRefused) {
   TestCa other(f.tmp.path(), "other-ca");
   const std::string rogue =
-      other.Issue("rogue", "alice", "URI:csx://cl.csirt/analyst/alice");  // right name, wrong CA
+      other.Issue("rogue", "alice",
+                  "URI:csx://cl.csirt/analyst/alice");  // right name, wrong CA
   EXPECT_EQ(Submit(rogue).error_code(), grpc::StatusCode::UNAVAILABLE);
   auto r = f.Csx(rogue, {"status"});
   EXPECT_EQ(r.exit_code, 2);
@@ -71,17 +73,21 @@ TEST_F(AuthTest, UnmappedCertificateIsRefusedAndAudited) {
 }
 
 TEST_F(AuthTest, RolesAreEnforcedPerRpc) {
-  EXPECT_EQ(CallStatus(f.analyst).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(CallStatus(f.reader).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallStatus(f.analyst).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallStatus(f.reader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(CallStatus(f.admin).ok());
   EXPECT_EQ(Submit(f.reader).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Submit(f.admin).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Submit(f.partner_peer).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Submit(f.partner_peer).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Submit(f.analyst).ok());
   auto r = f.Csx(f.analyst, {"audit", "verify"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("may not admin"));
-  auto w = f.Csx(f.reader, {"submit", "--type", "ipv4", "--value", "192.0.2.2"});
+  auto w =
+      f.Csx(f.reader, {"submit", "--type", "ipv4", "--value", "192.0.2.2"});
   EXPECT_EQ(w.exit_code, 2);
 }
 
@@ -98,8 +104,8 @@ TEST_F(AuthTest, HealthAndReflectionAreServed) {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                    &response, [&](grpc::Status s) {
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                    &request, &response, [&](grpc::Status s) {
                       std::lock_guard<std::mutex> lock(mu);
                       status = s;
                       done = true;

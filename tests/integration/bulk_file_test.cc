@@ -25,7 +25,9 @@ Line MakeLine(int i, std::mt19937& rng) {
   const std::string n = std::to_string(i);
   switch (kind) {
     case 0:
-      return {"ipv4,10.9." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ",GREEN,70", ""};
+      return {"ipv4,10.9." + std::to_string(i / 256) + "." +
+                  std::to_string(i % 256) + ",GREEN,70",
+              ""};
     case 1:
       return {"domain,host" + n + ".Example.COM,amber,", ""};
     case 2:
@@ -67,19 +69,21 @@ TEST(BulkFileTest, MixedLinesGetExactPerLineErrors) {
     }
   }
   WriteFile(f.tmp.File("mixed.csv"), csv);
-  auto r = f.Csx(f.analyst, {"submit", "--file", f.tmp.File("mixed.csv"), "-o", "json",
-                             "--batch-size", "100"});
+  auto r = f.Csx(f.analyst, {"submit", "--file", f.tmp.File("mixed.csv"), "-o",
+                             "json", "--batch-size", "100"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   json summary = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(summary.is_discarded()) << r.out;
   EXPECT_EQ(summary["accepted"].get<int>(), valid);
   EXPECT_EQ(summary["rejected"].get<size_t>(), expected_errors.size());
   std::map<int, std::string> got;
-  for (const auto& e : summary["errors"]) got[e["line"].get<int>()] = e["error"];
+  for (const auto& e : summary["errors"])
+    got[e["line"].get<int>()] = e["error"];
   ASSERT_EQ(got.size(), expected_errors.size());
   for (const auto& [line, want] : expected_errors) {
     ASSERT_TRUE(got.count(line)) << "no error reported for line " << line;
-    EXPECT_EQ(got[line].rfind(want, 0), 0u) << "line " << line << ": " << got[line];
+    EXPECT_EQ(got[line].rfind(want, 0), 0u)
+        << "line " << line << ": " << got[line];
   }
 
   // Every valid line is stored: the feed holds exactly that many entries.
@@ -93,17 +97,20 @@ TEST(BulkFileTest, JsonlFromStdinAllValid) {
   ASSERT_TRUE(f.node->Start());
   std::string jsonl;
   for (int i = 0; i < 50; ++i) {
-    jsonl += json{{"type", "email"}, {"value", "user" + std::to_string(i) + "@Example.ORG"},
+    jsonl += json{{"type", "email"},
+                  {"value", "user" + std::to_string(i) + "@Example.ORG"},
                   {"tags", {"spam"}}}
                  .dump() +
              "\n";
   }
   WriteFile(f.tmp.File("in.jsonl"), jsonl);
-  auto r = f.Csx(f.analyst, {"submit", "--file", "-", "--format", "jsonl", "-o", "json"},
+  auto r = f.Csx(f.analyst,
+                 {"submit", "--file", "-", "--format", "jsonl", "-o", "json"},
                  f.tmp.File("in.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["created"], 50);
-  auto q = f.Csx(f.reader, {"query", "--value", "user7@example.org", "-o", "json"});
+  auto q =
+      f.Csx(f.reader, {"query", "--value", "user7@example.org", "-o", "json"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(json::parse(q.out).size(), 1u);
 }

@@ -1,10 +1,9 @@
 // kill -9 of csxd during bulk submission: every acknowledged indicator is
 // present after restart, the database passes its integrity check, and the
 // audit chain still verifies.
-#include <sqlite3.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <mutex>
@@ -20,9 +19,11 @@ namespace {
 std::string IntegrityCheck(const std::string& path) {
   sqlite3* db = nullptr;
   std::string result = "cannot open";
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) ==
+            SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
       result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     }
@@ -55,7 +56,8 @@ TEST(CrashTest, AcknowledgedSubmissionsSurviveKill9) {
         item->set_value("crash" + std::to_string(n) + ".example");
       }
       grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
       v1::SubmitResponse resp;
       if (!stub->SubmitBatch(&ctx, req, &resp).ok()) return;  // node is gone
       std::lock_guard<std::mutex> lock(mu);

@@ -1,10 +1,9 @@
 // csx pull --cursor-file over more than 10 000 entries, interrupted many
 // times (by --limit and by SIGINT/SIGTERM during --follow) and resumed: every
 // entry arrives exactly once, in order.
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <random>
@@ -46,8 +45,9 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
       const int n = b * 1000 + i;
       auto* item = req.add_items();
       item->set_type("ipv4");
-      item->set_value("10." + std::to_string(n / 65536) + "." + std::to_string(n / 256 % 256) +
-                      "." + std::to_string(n % 256));
+      item->set_value("10." + std::to_string(n / 65536) + "." +
+                      std::to_string(n / 256 % 256) + "." +
+                      std::to_string(n % 256));
     }
     grpc::ClientContext ctx;
     v1::SubmitResponse resp;
@@ -62,17 +62,21 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
   std::vector<uint64_t> seqs;
   int follow_runs = 0;
   size_t from_follow = 0;
-  for (int run = 0; run < 200 && seqs.size() < static_cast<size_t>(kTotal); ++run) {
+  for (int run = 0; run < 200 && seqs.size() < static_cast<size_t>(kTotal);
+       ++run) {
     if (run % 3 == 1) {
       // A live follow, stopped by a signal once it has written something.
       const std::string out = f.tmp.File("follow.out");
       BackgroundCommand follow(
-          f.CsxArgv(f.reader, {"pull", "--follow", "--batch", std::to_string(50 + rng() % 400),
+          f.CsxArgv(f.reader, {"pull", "--follow", "--batch",
+                               std::to_string(50 + rng() % 400),
                                "--cursor-file", cursor_file}),
           out, f.tmp.File("follow.err"));
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds(20);
       const size_t want = 1 + rng() % 1500;
-      while (CountLines(out) < want && std::chrono::steady_clock::now() < deadline) {
+      while (CountLines(out) < want &&
+             std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       follow.Signal(run % 2 ? SIGINT : SIGTERM);
@@ -91,9 +95,11 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
   }
   EXPECT_GT(follow_runs, 0);
   EXPECT_GT(from_follow, 0u) << "no follow run delivered entries";
-  std::printf("%d follow runs delivered %zu entries\n", follow_runs, from_follow);
+  std::printf("%d follow runs delivered %zu entries\n", follow_runs,
+              from_follow);
   ASSERT_EQ(seqs.size(), static_cast<size_t>(kTotal));
-  for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "at position " << i;
+  for (size_t i = 0; i < seqs.size(); ++i)
+    ASSERT_EQ(seqs[i], i + 1) << "at position " << i;
 
   // Caught up: another pull returns nothing and keeps the cursor.
   auto tail = f.Csx(f.reader, {"pull", "--cursor-file", cursor_file});

@@ -1,10 +1,9 @@
 // csxd as operators run it: --check-config names the bad key, SIGTERM exits
 // cleanly, SIGHUP with a bad config keeps the old one, a corrupt database
 // file is refused at start.
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "tests/integration/test_env.h"
 
@@ -15,12 +14,13 @@ using ::testing::HasSubstr;
 
 TEST(LifecycleTest, CheckConfig) {
   NodeFixture f;
-  auto ok = RunCommand({BinDir() + "/server/csxd", "--config", f.node->config_path(),
-                        "--check-config"});
+  auto ok = RunCommand({BinDir() + "/server/csxd", "--config",
+                        f.node->config_path(), "--check-config"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  WriteFile(f.tmp.File("bad.yaml"), ReadFile(f.node->config_path()) + "colour: red\n");
-  auto bad = RunCommand({BinDir() + "/server/csxd", "--config", f.tmp.File("bad.yaml"),
-                         "--check-config"});
+  WriteFile(f.tmp.File("bad.yaml"),
+            ReadFile(f.node->config_path()) + "colour: red\n");
+  auto bad = RunCommand({BinDir() + "/server/csxd", "--config",
+                         f.tmp.File("bad.yaml"), "--check-config"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("colour: unknown key"));
 }
@@ -28,7 +28,9 @@ TEST(LifecycleTest, CheckConfig) {
 TEST(LifecycleTest, SigtermExitsCleanlyAndDataStays) {
   NodeFixture f;
   ASSERT_TRUE(f.node->Start());
-  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "asn", "--value", "AS64500"}).exit_code, 0);
+  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "asn", "--value", "AS64500"})
+                .exit_code,
+            0);
   EXPECT_EQ(f.node->Terminate(), 0);
   EXPECT_THAT(f.node->log(), HasSubstr("stopped"));
   ASSERT_TRUE(f.node->Start());
@@ -50,7 +52,8 @@ TEST(LifecycleTest, SighupReloadsPrincipalsAndRefusesABadConfig) {
 
   // Without the reader rule, the reader is refused after the reload.
   std::string narrowed = good;
-  const std::string rule = "  - { match: { san_uri: \"csx://cl.csirt/reader/*\" }, role: reader }\n";
+  const std::string rule =
+      "  - { match: { san_uri: \"csx://cl.csirt/reader/*\" }, role: reader }\n";
   narrowed.erase(narrowed.find(rule), rule.size());
   WriteFile(f.node->config_path(), narrowed);
   f.node->Signal(SIGHUP);
@@ -62,13 +65,18 @@ TEST(LifecycleTest, SighupReloadsPrincipalsAndRefusesABadConfig) {
 TEST(LifecycleTest, CorruptDatabaseIsRefused) {
   NodeFixture f;
   ASSERT_TRUE(f.node->Start());
-  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "192.0.2.1"}).exit_code, 0);
+  ASSERT_EQ(
+      f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "192.0.2.1"})
+          .exit_code,
+      0);
   ASSERT_EQ(f.node->Terminate(), 0);
   std::string db = ReadFile(f.node->db_path());
   ASSERT_GT(db.size(), 4096u);
-  for (size_t i = 100; i < db.size(); i += 97) db[i] = static_cast<char>(db[i] ^ 0x5a);
+  for (size_t i = 100; i < db.size(); i += 97)
+    db[i] = static_cast<char>(db[i] ^ 0x5a);
   WriteFile(f.node->db_path(), db);
-  auto r = RunCommand({BinDir() + "/server/csxd", "--config", f.node->config_path()});
+  auto r = RunCommand(
+      {BinDir() + "/server/csxd", "--config", f.node->config_path()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out + r.err, HasSubstr("store"));
 }

@@ -34,9 +34,10 @@ class RoundTripTest : public ::testing::Test {
 };
 
 TEST_F(RoundTripTest, SubmitGetQueryPull) {
-  auto sub = f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", " 198.51.100.7 ", "--tlp",
-                               "tlp:green", "--confidence", "80", "--tag", "c2", "--sector",
-                               "Finance", "--output", "json"});
+  auto sub =
+      f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", " 198.51.100.7 ",
+                        "--tlp", "tlp:green", "--confidence", "80", "--tag",
+                        "c2", "--sector", "Finance", "--output", "json"});
   json created = JsonOut(sub);
   ASSERT_EQ(created["outcome"], "created") << sub.out;
   const std::string id = created["id"];
@@ -51,10 +52,11 @@ TEST_F(RoundTripTest, SubmitGetQueryPull) {
   EXPECT_EQ(got[0]["sectors"], json::array({"finance"}));
   EXPECT_EQ(got[0]["version"], 1);
 
-  json net = JsonOut(f.Csx(f.analyst, {"submit", "--type", "cidr", "--value", "198.51.100.99/24",
-                                       "-o", "json"}));
+  json net = JsonOut(f.Csx(f.analyst, {"submit", "--type", "cidr", "--value",
+                                       "198.51.100.99/24", "-o", "json"}));
   ASSERT_EQ(net["outcome"], "created");
-  JsonOut(f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "198.51.101.1", "-o", "json"}));
+  JsonOut(f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value",
+                            "198.51.101.1", "-o", "json"}));
   // Indicators that contain the address: the address itself and its /24.
   auto q = f.Csx(f.reader, {"query", "--contains", "198.51.100.7"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
@@ -73,10 +75,12 @@ TEST_F(RoundTripTest, SubmitGetQueryPull) {
 }
 
 TEST_F(RoundTripTest, ResubmissionMergesAndRevocationReachesTheFeed) {
-  json a = JsonOut(f.Csx(f.analyst, {"submit", "--type", "domain", "--value", "Evil.Example.",
-                                     "--tag", "phishing", "--confidence", "40", "-o", "json"}));
-  json b = JsonOut(f.Csx(f.analyst, {"submit", "--type", "domain", "--value", "evil.example",
-                                     "--tag", "kit", "--confidence", "90", "-o", "json"}));
+  json a = JsonOut(f.Csx(
+      f.analyst, {"submit", "--type", "domain", "--value", "Evil.Example.",
+                  "--tag", "phishing", "--confidence", "40", "-o", "json"}));
+  json b = JsonOut(
+      f.Csx(f.analyst, {"submit", "--type", "domain", "--value", "evil.example",
+                        "--tag", "kit", "--confidence", "90", "-o", "json"}));
   EXPECT_EQ(b["outcome"], "merged");
   EXPECT_EQ(a["id"], b["id"]);
   const std::string id = a["id"];
@@ -85,7 +89,8 @@ TEST_F(RoundTripTest, ResubmissionMergesAndRevocationReachesTheFeed) {
   EXPECT_EQ(got["confidence"], 90);
   EXPECT_EQ(got["tags"], json::array({"phishing", "kit"}));
 
-  auto r = f.Csx(f.analyst, {"revoke", id, "--reason", "sinkholed", "-o", "json"});
+  auto r =
+      f.Csx(f.analyst, {"revoke", id, "--reason", "sinkholed", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto p = f.Csx(f.reader, {"pull"});
   auto entries = Lines(p.out);
@@ -96,8 +101,12 @@ TEST_F(RoundTripTest, ResubmissionMergesAndRevocationReachesTheFeed) {
   EXPECT_LT(entries[0]["seq"].get<int>(), entries[2]["seq"].get<int>());
 
   // A revoked indicator is hidden from queries unless asked for.
-  EXPECT_EQ(Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example"}).out).size(), 0u);
-  EXPECT_EQ(Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example", "--include-revoked"}).out)
+  EXPECT_EQ(
+      Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example"}).out).size(),
+      0u);
+  EXPECT_EQ(Lines(f.Csx(f.reader, {"query", "--value", "EVIL.example",
+                                   "--include-revoked"})
+                      .out)
                 .size(),
             1u);
 
@@ -107,27 +116,31 @@ TEST_F(RoundTripTest, ResubmissionMergesAndRevocationReachesTheFeed) {
 }
 
 TEST_F(RoundTripTest, ExitCodesAndErrors) {
-  auto bad = f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "300.1.1.1"});
+  auto bad =
+      f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", "300.1.1.1"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("value"));
   EXPECT_TRUE(bad.out.empty());
 
-  auto unknown = f.Csx(f.analyst, {"get", "00000000-0000-4000-8000-000000000000"});
+  auto unknown =
+      f.Csx(f.analyst, {"get", "00000000-0000-4000-8000-000000000000"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("no indicator"));
 
   auto usage = f.Csx(f.analyst, {"frobnicate"});
   EXPECT_EQ(usage.exit_code, 1);
 
-  auto no_server = RunCommand({BinDir() + "/client/csx", "--server", "127.0.0.1:1", "--cert",
-                               f.analyst + ".crt", "--key", f.analyst + ".key", "--ca",
-                               f.ca.cert(), "status"});
+  auto no_server =
+      RunCommand({BinDir() + "/client/csx", "--server", "127.0.0.1:1", "--cert",
+                  f.analyst + ".crt", "--key", f.analyst + ".key", "--ca",
+                  f.ca.cert(), "status"});
   EXPECT_EQ(no_server.exit_code, 2);
   EXPECT_FALSE(no_server.err.empty());
 }
 
 TEST_F(RoundTripTest, GlobalFlagsAfterTheCommandAndEnvironment) {
-  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "sha256", "--value", std::string(64, 'A')})
+  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "sha256", "--value",
+                              std::string(64, 'A')})
                 .exit_code,
             0);
   auto q = f.Csx(f.analyst, {"query", "--type", "sha256", "--output", "csv"});
@@ -139,7 +152,8 @@ TEST_F(RoundTripTest, GlobalFlagsAfterTheCommandAndEnvironment) {
   setenv("CSX_CERT", (f.admin + ".crt").c_str(), 1);
   setenv("CSX_KEY", (f.admin + ".key").c_str(), 1);
   setenv("CSX_CA", f.ca.cert().c_str(), 1);
-  auto st = RunCommand({BinDir() + "/client/csx", "status", "--output", "json"});
+  auto st =
+      RunCommand({BinDir() + "/client/csx", "status", "--output", "json"});
   unsetenv("CSX_SERVER");
   unsetenv("CSX_CERT");
   unsetenv("CSX_KEY");
@@ -162,7 +176,9 @@ TEST_F(RoundTripTest, ClientStreamingBulkSubmission) {
       auto* item = req.add_items();
       item->set_type("ipv4");
       // The fourth item of every batch is invalid.
-      item->set_value(i == 3 ? "not-an-ip" : "10.7." + std::to_string(b) + "." + std::to_string(i));
+      item->set_value(i == 3 ? "not-an-ip"
+                             : "10.7." + std::to_string(b) + "." +
+                                   std::to_string(i));
     }
     ASSERT_TRUE(writer->Write(req));
   }
@@ -189,7 +205,8 @@ TEST_F(RoundTripTest, OversizedRequestIsRefused) {
   grpc::ClientContext ctx;
   v1::SubmitResponse resp;
   grpc::Status s = stub->SubmitBatch(&ctx, req, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
   // The node is unharmed and stored nothing.
   auto q = f.Csx(f.reader, {"query"});
   EXPECT_EQ(q.exit_code, 0);

@@ -1,6 +1,8 @@
 #include "tests/integration/test_env.h"
 
 #include <fcntl.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -16,15 +18,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 extern char** environ;
 
 namespace csx::testing {
 
 TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "csx-test-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "csx-test-XXXXXX").string();
   char* p = mkdtemp(tmpl.data());
   if (p == nullptr) std::abort();
   path_ = p;
@@ -66,33 +67,39 @@ TestCa::TestCa(std::string dir, std::string name)
     : dir_(std::move(dir)), name_(std::move(name)) {
   cert_ = absl::StrCat(dir_, "/", name_, ".crt");
   key_ = absl::StrCat(dir_, "/", name_, ".key");
-  Shell(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
-                     "-keyout ", key_, " -out ", cert_, " -days 30 -subj '/CN=", name_,
-                     " test CA' -addext basicConstraints=critical,CA:TRUE ",
-                     "-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null"));
+  Shell(absl::StrCat(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
+      "-keyout ", key_, " -out ", cert_, " -days 30 -subj '/CN=", name_,
+      " test CA' -addext basicConstraints=critical,CA:TRUE ",
+      "-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null"));
 }
 
 std::string TestCa::Issue(const std::string& name, const std::string& cn,
                           const std::string& san) {
   const std::string p = absl::StrCat(dir_, "/", name);
   std::string ext = absl::StrCat(p, ".ext");
-  WriteFile(ext, absl::StrCat("basicConstraints=CA:FALSE\n",
-                              "keyUsage=digitalSignature,keyEncipherment\n",
-                              "extendedKeyUsage=clientAuth,serverAuth\n",
-                              san.empty() ? "" : absl::StrCat("subjectAltName=", san, "\n")));
-  Shell(absl::StrCat("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
-                     "-keyout ", p, ".key -out ", p, ".csr -subj '/CN=", cn, "' 2>/dev/null && ",
-                     "openssl x509 -req -in ", p, ".csr -CA ", cert_, " -CAkey ", key_,
-                     " -CAcreateserial -out ", p, ".crt -days 30 -extfile ", ext,
-                     " 2>/dev/null"));
+  WriteFile(ext,
+            absl::StrCat(
+                "basicConstraints=CA:FALSE\n",
+                "keyUsage=digitalSignature,keyEncipherment\n",
+                "extendedKeyUsage=clientAuth,serverAuth\n",
+                san.empty() ? "" : absl::StrCat("subjectAltName=", san, "\n")));
+  Shell(absl::StrCat(
+      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
+      "-keyout ", p, ".key -out ", p, ".csr -subj '/CN=", cn,
+      "' 2>/dev/null && ", "openssl x509 -req -in ", p, ".csr -CA ", cert_,
+      " -CAkey ", key_, " -CAcreateserial -out ", p, ".crt -days 30 -extfile ",
+      ext, " 2>/dev/null"));
   return p;
 }
 
-std::string TestCa::IssueServer(const std::string& name, const std::string& cn) {
+std::string TestCa::IssueServer(const std::string& name,
+                                const std::string& cn) {
   return Issue(name, cn, "DNS:localhost,IP:127.0.0.1");
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_file) {
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::string& stdin_file) {
   CommandResult result;
   char out_tmpl[] = "/tmp/csx-out-XXXXXX";
   char err_tmpl[] = "/tmp/csx-err-XXXXXX";
@@ -102,16 +109,19 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
   posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(),
-                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(
+      &actions, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(),
+      O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  if (posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ) == 0) {
+  if (posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(),
+                  environ) == 0) {
     int status = 0;
     waitpid(pid, &status, 0);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   posix_spawn_file_actions_destroy(&actions);
   close(out_fd);
@@ -123,17 +133,21 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   return result;
 }
 
-BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, std::string out_file,
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv,
+                                     std::string out_file,
                                      std::string err_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  if (posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ) != 0) {
+  if (posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(),
+                  environ) != 0) {
     pid_ = -1;
     ADD_FAILURE() << "cannot start " << argv[0];
   }
@@ -159,7 +173,8 @@ int BackgroundCommand::Wait() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-NodeProcess::NodeProcess(std::string dir, std::string config_yaml) : dir_(std::move(dir)) {
+NodeProcess::NodeProcess(std::string dir, std::string config_yaml)
+    : dir_(std::move(dir)) {
   WriteFile(config_path(), absl::StrReplaceAll(config_yaml, {{"{DIR}", dir_}}));
 }
 
@@ -174,13 +189,16 @@ bool NodeProcess::Start() {
   const std::string log = dir_ + "/csxd.log";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<std::string> argv = {bin, "--config", config_path(), "--port-file", port_file};
+  std::vector<std::string> argv = {bin, "--config", config_path(),
+                                   "--port-file", port_file};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, args.data(), environ);
+  const int rc =
+      posix_spawn(&pid_, bin.c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     pid_ = -1;
@@ -188,7 +206,8 @@ bool NodeProcess::Start() {
     return false;
   }
   ++starts_;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -220,7 +239,8 @@ void NodeProcess::Signal(int sig) {
 }
 
 bool NodeProcess::WaitForLog(const std::string& text) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (log().find(text) != std::string::npos) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -245,7 +265,8 @@ NodeFixture::NodeFixture() : ca(tmp.path(), "ca") {
   reader = ca.Issue("reader", "bot", "URI:csx://cl.csirt/reader/bot");
   admin = ca.Issue("admin", "ops", "URI:csx://cl.csirt/admin/ops");
   partner_peer = ca.Issue("peer", "node.us.cisa", "DNS:node.us.cisa");
-  unmapped = ca.Issue("unmapped", "mallory", "URI:csx://cl.csirt/intern/mallory");
+  unmapped =
+      ca.Issue("unmapped", "mallory", "URI:csx://cl.csirt/intern/mallory");
   node = std::make_unique<NodeProcess>(tmp.path(), ConfigYaml());
 }
 
@@ -269,19 +290,27 @@ limits: { expiry_interval_seconds: 1 }
 
 std::vector<std::string> NodeFixture::CsxArgv(const std::string& identity,
                                               std::vector<std::string> args) {
-  std::vector<std::string> argv = {BinDir() + "/client/csx", "--server", node->address(),
-                                   "--cert", identity + ".crt", "--key", identity + ".key",
-                                   "--ca", ca.cert()};
+  std::vector<std::string> argv = {BinDir() + "/client/csx",
+                                   "--server",
+                                   node->address(),
+                                   "--cert",
+                                   identity + ".crt",
+                                   "--key",
+                                   identity + ".key",
+                                   "--ca",
+                                   ca.cert()};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
 
-CommandResult NodeFixture::Csx(const std::string& identity, std::vector<std::string> args,
+CommandResult NodeFixture::Csx(const std::string& identity,
+                               std::vector<std::string> args,
                                const std::string& stdin_file) {
   return RunCommand(CsxArgv(identity, std::move(args)), stdin_file);
 }
 
-std::shared_ptr<grpc::Channel> NodeFixture::Channel(const std::string& identity) {
+std::shared_ptr<grpc::Channel> NodeFixture::Channel(
+    const std::string& identity) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = ReadFile(ca.cert());
   if (!identity.empty()) {
@@ -290,7 +319,8 @@ std::shared_ptr<grpc::Channel> NodeFixture::Channel(const std::string& identity)
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(node->address(), grpc::SslCredentials(tls), args);
+  return grpc::CreateCustomChannel(node->address(), grpc::SslCredentials(tls),
+                                   args);
 }
 
 }  // namespace csx::testing

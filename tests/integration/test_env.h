@@ -4,13 +4,12 @@
 #ifndef CSX_TESTS_INTEGRATION_TEST_ENV_H_
 #define CSX_TESTS_INTEGRATION_TEST_ENV_H_
 
+#include <grpcpp/channel.h>
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/channel.h>
 
 #include "csx/v1/service.grpc.pb.h"
 
@@ -44,7 +43,8 @@ class TestCa {
   const std::string& cert() const { return cert_; }
   // Issues NAME.crt/NAME.key with the given subjectAltName extension value
   // (e.g. "URI:csx://cl.csirt/analyst/alice") and CN. Returns the path prefix.
-  std::string Issue(const std::string& name, const std::string& cn, const std::string& san);
+  std::string Issue(const std::string& name, const std::string& cn,
+                    const std::string& san);
   // A node (server) certificate for localhost and 127.0.0.1.
   std::string IssueServer(const std::string& name, const std::string& cn);
 
@@ -59,7 +59,8 @@ struct CommandResult {
 
 // Runs `argv` (argv[0] is a path) with an optional stdin file; captures
 // stdout and stderr.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_file = "");
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::string& stdin_file = "");
 
 // A command running in the background with stdout and stderr to files.
 class BackgroundCommand {
@@ -125,7 +126,8 @@ class NodeFixture {
   CommandResult Csx(const std::string& identity, std::vector<std::string> args,
                     const std::string& stdin_file = "");
   // The argv of csx with the connection flags of `identity`.
-  std::vector<std::string> CsxArgv(const std::string& identity, std::vector<std::string> args);
+  std::vector<std::string> CsxArgv(const std::string& identity,
+                                   std::vector<std::string> args);
 
   template <typename Service>
   std::unique_ptr<typename Service::Stub> Stub(const std::string& identity) {

@@ -26,10 +26,13 @@ class ConfigTest : public ::testing::Test {
 
   std::string Base() const {
     return "node: { org: cl.csirt, listen: \"127.0.0.1:7443\" }\n"
-           "tls: { cert: " + file_ + ", key: " + file_ + ", client_ca: " + file_ + " }\n"
+           "tls: { cert: " +
+           file_ + ", key: " + file_ + ", client_ca: " + file_ +
+           " }\n"
            "store: { sqlite: /tmp/x.db }\n"
            "principals:\n"
-           "  - { match: { san_uri: \"csx://cl.csirt/analyst/*\" }, role: analyst }\n";
+           "  - { match: { san_uri: \"csx://cl.csirt/analyst/*\" }, role: "
+           "analyst }\n";
   }
   absl::Status Check(const std::string& yaml) {
     auto c = ParseConfigYaml(yaml);
@@ -61,35 +64,42 @@ TEST_F(ConfigTest, AgreementsParse) {
 }
 
 struct BadCase {
-  std::string yaml_suffix;  // appended to the base config
+  std::string yaml_suffix;               // appended to the base config
   std::string replace_from, replace_to;  // or a replacement in it
-  std::string key;          // expected in the message
+  std::string key;                       // expected in the message
 };
 
 TEST_F(ConfigTest, ErrorsNameTheKey) {
   const std::vector<BadCase> cases = {
       {"bogus: 1\n", "", "", "bogus: unknown key"},
-      {"", "org: cl.csirt", "org: cl.csirt, colour: red", "node.colour: unknown key"},
+      {"", "org: cl.csirt", "org: cl.csirt, colour: red",
+       "node.colour: unknown key"},
       {"", "org: cl.csirt, ", "", "node.org"},
       {"", "127.0.0.1:7443", "nowhere", "node.listen"},
       {"", "sqlite: /tmp/x.db", "postgres: \"host=x\"", "store.postgres"},
       {"", "role: analyst", "role: god", "principals[0].role"},
       {"limits: { max_batch_items: lots }\n", "", "", "limits.max_batch_items"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: yesterday }\n", "", "",
-       "agreements[0].effective_from"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01, share: { "
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: yesterday "
+       "}\n",
+       "", "", "agreements[0].effective_from"},
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: "
+       "2020-01-01, share: { "
        "max_tlp: PURPLE } }\n",
        "", "", "agreements[0].share.max_tlp"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01, share: { "
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: "
+       "2020-01-01, share: { "
        "types: [ipv4, hash] } }\n",
        "", "", "agreements[0].share.types[1]"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01 }\n"
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01 "
+       "}\n"
        "  - { id: b, partner: us.cisa, effective_from: 2021-01-01 }\n",
        "", "", "agreements[1]: partner us.cisa already has agreement 'a'"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01, expires: "
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: "
+       "2020-01-01, expires: "
        "2019-01-01 }\n",
        "", "", "agreements[0].expires"},
-      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: 2020-01-01, share: { "
+      {"agreements:\n  - { id: a, partner: us.cisa, effective_from: "
+       "2020-01-01, share: { "
        "max_age: 3 weeks } }\n",
        "", "", "agreements[0].share.max_age"},
       {"peers:\n  - { org: us.cisa }\n", "", "", "peers[0].address"},
@@ -98,26 +108,31 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
   for (const auto& c : cases) {
     std::string yaml = Base();
     if (!c.replace_from.empty()) {
-      yaml.replace(yaml.find(c.replace_from), c.replace_from.size(), c.replace_to);
+      yaml.replace(yaml.find(c.replace_from), c.replace_from.size(),
+                   c.replace_to);
     }
     yaml += c.yaml_suffix;
-    EXPECT_THAT(Check(yaml), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.key)))
+    EXPECT_THAT(Check(yaml),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.key)))
         << yaml;
   }
 }
 
 TEST_F(ConfigTest, AgreementsInSequenceForOnePartnerAreFine) {
-  EXPECT_THAT(Check(Base() +
-                    "agreements:\n  - { id: a, partner: us.cisa, effective_from: 2018-01-01, "
-                    "expires: 2020-01-01 }\n  - { id: b, partner: us.cisa, effective_from: "
-                    "2020-01-01 }\n"),
+  EXPECT_THAT(Check(Base() + "agreements:\n  - { id: a, partner: us.cisa, "
+                             "effective_from: 2018-01-01, "
+                             "expires: 2020-01-01 }\n  - { id: b, partner: "
+                             "us.cisa, effective_from: "
+                             "2020-01-01 }\n"),
               IsOk());
 }
 
 TEST_F(ConfigTest, MissingTlsFileIsNamed) {
   std::string yaml = Base();
-  yaml.replace(yaml.find("key: " + file_), 5 + file_.size(), "key: /nonexistent/node.key");
-  EXPECT_THAT(Check(yaml), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.key")));
+  yaml.replace(yaml.find("key: " + file_), 5 + file_.size(),
+               "key: /nonexistent/node.key");
+  EXPECT_THAT(Check(yaml), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("tls.key")));
 }
 
 }  // namespace

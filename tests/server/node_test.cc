@@ -88,8 +88,9 @@ TEST_F(NodeTest, EmptyAndOversizedBatchesAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items")));
   v1::SubmitRequest big;
   for (int i = 0; i < 10001; ++i) *big.add_items() = Input("ipv4", "10.0.0.1");
-  EXPECT_THAT(node_->Submit(analyst_, big),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("items")));
+  EXPECT_THAT(
+      node_->Submit(analyst_, big),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("items")));
 }
 
 TEST_F(NodeTest, ResubmissionMerges) {
@@ -119,20 +120,27 @@ TEST_F(NodeTest, ResubmissionMerges) {
 TEST_F(NodeTest, RolesAreEnforced) {
   v1::SubmitRequest req;
   *req.add_items() = Input("ipv4", "192.0.2.1");
-  EXPECT_THAT(node_->Submit(reader_, req), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(node_->Submit(admin_, req), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(node_->Submit(partner_, req), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(node_->Status(analyst_), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(node_->AuditVerify(reader_), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Submit(reader_, req),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Submit(admin_, req),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Submit(partner_, req),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Status(analyst_),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->AuditVerify(reader_),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(node_->Status(admin_), IsOk());
   Principal foreign_admin{"us.cisa", Role::kAdmin, "x"};
-  EXPECT_THAT(node_->Status(foreign_admin), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Status(foreign_admin),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(NodeTest, PartnerWithoutAgreementSeesNothing) {
   auto r = SubmitOk({Input("ipv4", "192.0.2.1")});
   const std::string id = r.results(0).id();
-  EXPECT_THAT(node_->Get(partner_reader_, id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(node_->Get(partner_reader_, id),
+              StatusIs(absl::StatusCode::kNotFound));
   auto q = node_->Query(partner_reader_, v1::QueryRequest());
   ASSERT_THAT(q, IsOk());
   EXPECT_EQ(q->indicators_size(), 0);
@@ -145,7 +153,8 @@ TEST_F(NodeTest, PartnerWithoutAgreementSeesNothing) {
 
 TEST_F(NodeTest, PullResumesExactlyFromCursor) {
   std::vector<v1::IndicatorInput> items;
-  for (int i = 0; i < 250; ++i) items.push_back(Input("ipv4", "10.1.0." + std::to_string(i)));
+  for (int i = 0; i < 250; ++i)
+    items.push_back(Input("ipv4", "10.1.0." + std::to_string(i)));
   SubmitOk(items);
   std::string cursor;
   std::vector<uint64_t> seqs;
@@ -158,8 +167,9 @@ TEST_F(NodeTest, PullResumesExactlyFromCursor) {
   }
   ASSERT_EQ(seqs.size(), 250u);
   for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
-  EXPECT_THAT(node_->Pull(reader_, "garbage", 10),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cursor")));
+  EXPECT_THAT(
+      node_->Pull(reader_, "garbage", 10),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cursor")));
 }
 
 TEST_F(NodeTest, RevokeOnlyOwnOriginAndSightCounts) {
@@ -172,7 +182,8 @@ TEST_F(NodeTest, RevokeOnlyOwnOriginAndSightCounts) {
   auto again = node_->Revoke(analyst_, id, "again");
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->version(), 2u);  // no-op
-  EXPECT_THAT(node_->Revoke(reader_, id, ""), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(node_->Revoke(reader_, id, ""),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   auto s = node_->Sight(analyst_, id, 5);
   ASSERT_THAT(s, IsOk());
   EXPECT_EQ(s->sighting_count(), 5u);

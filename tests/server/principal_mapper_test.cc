@@ -14,8 +14,9 @@ using ::testing::HasSubstr;
 
 google::protobuf::RepeatedPtrField<v1::PrincipalRule> Rules() {
   google::protobuf::RepeatedPtrField<v1::PrincipalRule> rules;
-  auto add = [&](const std::string& uri, const std::string& dns, const std::string& cn,
-                 const std::string& org, const std::string& role) {
+  auto add = [&](const std::string& uri, const std::string& dns,
+                 const std::string& cn, const std::string& org,
+                 const std::string& role) {
     auto* r = rules.Add();
     r->mutable_match()->set_san_uri(uri);
     r->mutable_match()->set_san_dns(dns);
@@ -30,9 +31,12 @@ google::protobuf::RepeatedPtrField<v1::PrincipalRule> Rules() {
 }
 
 TEST(SegmentGlobMatchTest, Cases) {
-  EXPECT_TRUE(SegmentGlobMatch("csx://a/analyst/*", "csx://a/analyst/alice", '/'));
-  EXPECT_FALSE(SegmentGlobMatch("csx://a/analyst/*", "csx://a/analyst/alice/x", '/'));
-  EXPECT_FALSE(SegmentGlobMatch("csx://a/analyst/*", "csx://a/admin/alice", '/'));
+  EXPECT_TRUE(
+      SegmentGlobMatch("csx://a/analyst/*", "csx://a/analyst/alice", '/'));
+  EXPECT_FALSE(
+      SegmentGlobMatch("csx://a/analyst/*", "csx://a/analyst/alice/x", '/'));
+  EXPECT_FALSE(
+      SegmentGlobMatch("csx://a/analyst/*", "csx://a/admin/alice", '/'));
   EXPECT_TRUE(SegmentGlobMatch("*.cisa.gov", "node.cisa.gov", '.'));
   EXPECT_FALSE(SegmentGlobMatch("*.cisa.gov", "a.node.cisa.gov", '.'));
   EXPECT_FALSE(SegmentGlobMatch("*.cisa.gov", "evilcisa.gov", '.'));
@@ -64,10 +68,12 @@ TEST(PrincipalMapperTest, MapsEachKindOnlyFromItsOwnField) {
   EXPECT_THAT(m->Map(dns_as_cn), StatusIs(absl::StatusCode::kPermissionDenied));
   CertIdentity uri_as_dns;
   uri_as_dns.dns_names = {"csx://cl.csirt/analyst/alice"};
-  EXPECT_THAT(m->Map(uri_as_dns), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(m->Map(uri_as_dns),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   CertIdentity nothing;
-  EXPECT_THAT(m->Map(nothing), StatusIs(absl::StatusCode::kPermissionDenied,
-                                        HasSubstr("matches no principals rule")));
+  EXPECT_THAT(m->Map(nothing),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("matches no principals rule")));
 }
 
 TEST(PrincipalMapperTest, CsxUriCannotClaimAnotherOrg) {
@@ -90,14 +96,17 @@ TEST(PrincipalMapperTest, BadRulesAreRefused) {
   google::protobuf::RepeatedPtrField<v1::PrincipalRule> rules;
   rules.Add()->set_role("analyst");
   EXPECT_THAT(PrincipalMapper::Create("cl.csirt", rules),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("principals[0].match")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("principals[0].match")));
   rules.Mutable(0)->mutable_match()->set_cn("*");
-  EXPECT_THAT(PrincipalMapper::Create("cl.csirt", rules),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lone '*'")));
+  EXPECT_THAT(
+      PrincipalMapper::Create("cl.csirt", rules),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lone '*'")));
   rules.Mutable(0)->mutable_match()->set_cn("x");
   rules.Mutable(0)->set_role("root");
   EXPECT_THAT(PrincipalMapper::Create("cl.csirt", rules),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("principals[0].role")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("principals[0].role")));
 }
 
 }  // namespace

@@ -5,13 +5,16 @@
 namespace csx {
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  std::string msg = absl::StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string msg =
+      absl::StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_FULL:
-      return absl::ResourceExhaustedError(absl::StrCat("store: disk full: ", msg));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("store: disk full: ", msg));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return absl::DataLossError(absl::StrCat("store: database corrupt: ", msg));
+      return absl::DataLossError(
+          absl::StrCat("store: database corrupt: ", msg));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(absl::StrCat("store: busy: ", msg));
@@ -26,13 +29,16 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   }
 }
 
-absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only) {
+absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path,
+                                       bool read_only) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
-              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+              (read_only ? SQLITE_OPEN_READONLY
+                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   SqliteDbPtr db(raw);
-  if (rc != SQLITE_OK) return SqliteError(db.get(), rc, absl::StrCat("open ", path));
+  if (rc != SQLITE_OK)
+    return SqliteError(db.get(), rc, absl::StrCat("open ", path));
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), 10000);
   return db;
@@ -49,11 +55,13 @@ absl::Status Exec(sqlite3* db, absl::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Statement> Statement::Prepare(sqlite3* db, absl::string_view sql) {
+absl::StatusOr<Statement> Statement::Prepare(sqlite3* db,
+                                             absl::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("prepare ", sql.substr(0, 60)));
+  if (rc != SQLITE_OK)
+    return SqliteError(db, rc, absl::StrCat("prepare ", sql.substr(0, 60)));
   return Statement(db, stmt);
 }
 
@@ -82,13 +90,15 @@ void Statement::Reset() {
 absl::string_view Statement::ColumnText(int i) const {
   const unsigned char* p = sqlite3_column_text(stmt_.get(), i);
   int n = sqlite3_column_bytes(stmt_.get(), i);
-  return p ? absl::string_view(reinterpret_cast<const char*>(p), n) : absl::string_view();
+  return p ? absl::string_view(reinterpret_cast<const char*>(p), n)
+           : absl::string_view();
 }
 
 absl::string_view Statement::ColumnBlob(int i) const {
   const void* p = sqlite3_column_blob(stmt_.get(), i);
   int n = sqlite3_column_bytes(stmt_.get(), i);
-  return p ? absl::string_view(static_cast<const char*>(p), n) : absl::string_view();
+  return p ? absl::string_view(static_cast<const char*>(p), n)
+           : absl::string_view();
 }
 
 }  // namespace csx

@@ -61,7 +61,9 @@ class Statement {
   // Clears bindings and resets for reuse.
   void Reset();
 
-  int64_t ColumnInt(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
+  int64_t ColumnInt(int i) const {
+    return sqlite3_column_int64(stmt_.get(), i);
+  }
   bool ColumnIsNull(int i) const {
     return sqlite3_column_type(stmt_.get(), i) == SQLITE_NULL;
   }

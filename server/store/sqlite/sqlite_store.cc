@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS audit(
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
 // '|a|b|' so that a tag filter is one instr() on a delimited string.
-std::string JoinDelimited(const google::protobuf::RepeatedPtrField<std::string>& items) {
+std::string JoinDelimited(
+    const google::protobuf::RepeatedPtrField<std::string>& items) {
   if (items.empty()) return "";
   return absl::StrCat("|", absl::StrJoin(items, "|"), "|");
 }
@@ -82,7 +83,8 @@ class SqliteStore::Writer {
 // A reader connection borrowed from the pool for one call.
 class SqliteStore::ReaderLease {
  public:
-  ReaderLease(SqliteStore* store, SqliteDbPtr db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(SqliteStore* store, SqliteDbPtr db)
+      : store_(store), db_(std::move(db)) {}
   ReaderLease(ReaderLease&&) = default;
   ~ReaderLease() {
     if (db_) store_->ReleaseReader(std::move(db_));
@@ -112,7 +114,8 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return One(s);
   }
 
-  absl::StatusOr<std::optional<v1::Indicator>> FindById(const std::string& id) override {
+  absl::StatusOr<std::optional<v1::Indicator>> FindById(
+      const std::string& id) override {
     Statement& s = *w_.find_id;
     s.BindText(1, id);
     return One(s);
@@ -136,8 +139,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
     s.BindText(10, JoinDelimited(ind.sectors()));
     auto range = RangeOfIndicator(ind.type(), ind.value());
     if (range.ok()) {
-      s.BindBlob(11, absl::string_view(reinterpret_cast<const char*>(range->lo.data()), 16));
-      s.BindBlob(12, absl::string_view(reinterpret_cast<const char*>(range->hi.data()), 16));
+      s.BindBlob(11, absl::string_view(
+                         reinterpret_cast<const char*>(range->lo.data()), 16));
+      s.BindBlob(12, absl::string_view(
+                         reinterpret_cast<const char*>(range->hi.data()), 16));
     } else {
       s.BindNull(11);
       s.BindNull(12);
@@ -183,7 +188,8 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return h.Run();
   }
 
-  absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now, int limit) override {
+  absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now,
+                                                        int limit) override {
     Statement& s = *w_.due_expiry;
     s.BindInt(1, Micros(now));
     s.BindInt(2, limit);
@@ -230,7 +236,8 @@ class SqliteStore::SqliteTransaction : public Transaction {
   bool done_ = false;
 };
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const std::string& path) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
   auto writer = std::make_unique<Writer>();
   CSX_ASSIGN_OR_RETURN(writer->db, OpenSqlite(path, /*read_only=*/false));
@@ -241,45 +248,56 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL"));
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON"));
   CSX_RETURN_IF_ERROR(Exec(db, kSchema));
-  CSX_RETURN_IF_ERROR(Exec(db, absl::StrCat("INSERT OR IGNORE INTO meta(key, value) VALUES "
-                                            "('schema_version', ",
-                                            kSchemaVersion, ")")));
-  CSX_ASSIGN_OR_RETURN(writer->find_key,
-                       Statement::Prepare(db,
-                                          "SELECT data FROM indicators WHERE type = ? AND "
-                                          "value = ? AND origin = ?"));
-  CSX_ASSIGN_OR_RETURN(writer->find_id,
-                       Statement::Prepare(db, "SELECT data FROM indicators WHERE id = ?"));
+  CSX_RETURN_IF_ERROR(
+      Exec(db, absl::StrCat("INSERT OR IGNORE INTO meta(key, value) VALUES "
+                            "('schema_version', ",
+                            kSchemaVersion, ")")));
+  CSX_ASSIGN_OR_RETURN(
+      writer->find_key,
+      Statement::Prepare(db,
+                         "SELECT data FROM indicators WHERE type = ? AND "
+                         "value = ? AND origin = ?"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->find_id,
+      Statement::Prepare(db, "SELECT data FROM indicators WHERE id = ?"));
   CSX_ASSIGN_OR_RETURN(
       writer->put,
+      Statement::Prepare(
+          db,
+          "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
+          "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+          "type=excluded.type, value=excluded.value, origin=excluded.origin, "
+          "modified=excluded.modified, revoked=excluded.revoked, "
+          "expired=excluded.expired, valid_until=excluded.valid_until, "
+          "tags=excluded.tags, sectors=excluded.sectors, ip_lo=excluded.ip_lo, "
+          "ip_hi=excluded.ip_hi, data=excluded.data"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->append_change,
       Statement::Prepare(db,
-                         "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
-                         "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
-                         "(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                         "type=excluded.type, value=excluded.value, origin=excluded.origin, "
-                         "modified=excluded.modified, revoked=excluded.revoked, "
-                         "expired=excluded.expired, valid_until=excluded.valid_until, "
-                         "tags=excluded.tags, sectors=excluded.sectors, ip_lo=excluded.ip_lo, "
-                         "ip_hi=excluded.ip_hi, data=excluded.data"));
-  CSX_ASSIGN_OR_RETURN(writer->append_change,
-                       Statement::Prepare(db,
-                                          "INSERT INTO changes(op, time, indicator_id, data) "
-                                          "VALUES (?,?,?,?)"));
-  CSX_ASSIGN_OR_RETURN(writer->last_audit,
-                       Statement::Prepare(db, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
-  CSX_ASSIGN_OR_RETURN(writer->append_audit,
-                       Statement::Prepare(db,
-                                          "INSERT INTO audit(time, kind, principal, detail, "
-                                          "prev_hash, hash) VALUES (?,?,?,?,?,?)"));
-  CSX_ASSIGN_OR_RETURN(writer->set_head,
-                       Statement::Prepare(db,
-                                          "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
-                                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
-  CSX_ASSIGN_OR_RETURN(writer->due_expiry,
-                       Statement::Prepare(db,
-                                          "SELECT id FROM indicators WHERE valid_until IS NOT "
-                                          "NULL AND valid_until < ? AND expired = 0 AND "
-                                          "revoked = 0 LIMIT ?"));
+                         "INSERT INTO changes(op, time, indicator_id, data) "
+                         "VALUES (?,?,?,?)"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->last_audit,
+      Statement::Prepare(db,
+                         "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->append_audit,
+      Statement::Prepare(db,
+                         "INSERT INTO audit(time, kind, principal, detail, "
+                         "prev_hash, hash) VALUES (?,?,?,?,?,?)"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->set_head,
+      Statement::Prepare(
+          db,
+          "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
+          "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->due_expiry,
+      Statement::Prepare(db,
+                         "SELECT id FROM indicators WHERE valid_until IS NOT "
+                         "NULL AND valid_until < ? AND expired = 0 AND "
+                         "revoked = 0 LIMIT ?"));
   store->writer_ = std::move(writer);
   CSX_RETURN_IF_ERROR(store->CheckIntegrity());
   return store;
@@ -319,8 +337,9 @@ void SqliteStore::ReleaseReader(SqliteDbPtr db) {
 
 absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s,
-                       Statement::Prepare(r.get(), "SELECT data FROM indicators WHERE id = ?"));
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(), "SELECT data FROM indicators WHERE id = ?"));
   s.BindText(1, id);
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
@@ -334,14 +353,16 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
     std::vector<std::string> marks(f.values.size(), "?");
     where.push_back(absl::StrCat("value IN (", absl::StrJoin(marks, ","), ")"));
   }
-  if (f.contains_lo && f.contains_hi) where.push_back("ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ?");
+  if (f.contains_lo && f.contains_hi)
+    where.push_back("ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ?");
   if (!f.tag.empty()) where.push_back("instr(tags, ?) > 0");
   if (!f.sector.empty()) where.push_back("instr(sectors, ?) > 0");
   if (!f.origin.empty()) where.push_back("origin = ?");
   if (f.modified_since) where.push_back("modified >= ?");
   if (!f.include_revoked) where.push_back("revoked = 0");
-  std::string sql = absl::StrCat("SELECT rid, data FROM indicators WHERE ",
-                                 absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
+  std::string sql =
+      absl::StrCat("SELECT rid, data FROM indicators WHERE ",
+                   absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(r.get(), sql));
   int i = 1;
@@ -349,8 +370,12 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
   for (const auto& v : f.values) s.BindText(i++, v);
   if (f.contains_lo && f.contains_hi) {
-    s.BindBlob(i++, absl::string_view(reinterpret_cast<const char*>(f.contains_lo->data()), 16));
-    s.BindBlob(i++, absl::string_view(reinterpret_cast<const char*>(f.contains_hi->data()), 16));
+    s.BindBlob(i++,
+               absl::string_view(
+                   reinterpret_cast<const char*>(f.contains_lo->data()), 16));
+    s.BindBlob(i++,
+               absl::string_view(
+                   reinterpret_cast<const char*>(f.contains_hi->data()), 16));
   }
   if (!f.tag.empty()) s.BindText(i++, absl::StrCat("|", f.tag, "|"));
   if (!f.sector.empty()) s.BindText(i++, absl::StrCat("|", f.sector, "|"));
@@ -372,13 +397,14 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   return page;
 }
 
-absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(uint64_t after_seq,
-                                                                    int limit) {
+absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(
+    uint64_t after_seq, int limit) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s,
-                       Statement::Prepare(r.get(),
-                                          "SELECT seq, op, time, data FROM changes WHERE seq > ? "
-                                          "ORDER BY seq LIMIT ?"));
+  CSX_ASSIGN_OR_RETURN(
+      Statement s, Statement::Prepare(
+                       r.get(),
+                       "SELECT seq, op, time, data FROM changes WHERE seq > ? "
+                       "ORDER BY seq LIMIT ?"));
   s.BindInt(1, static_cast<int64_t>(after_seq));
   s.BindInt(2, limit);
   std::vector<v1::FeedEntry> out;
@@ -390,20 +416,24 @@ absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(uint64_t aft
     e.set_op(static_cast<v1::ChangeOp>(s.ColumnInt(1)));
     *e.mutable_time() = ToProto(absl::FromUnixMicros(s.ColumnInt(2)));
     absl::string_view blob = s.ColumnBlob(3);
-    if (!e.mutable_indicator()->ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-      return absl::DataLossError(absl::StrCat("store: unreadable change ", e.seq()));
+    if (!e.mutable_indicator()->ParseFromArray(blob.data(),
+                                               static_cast<int>(blob.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("store: unreadable change ", e.seq()));
     }
     out.push_back(std::move(e));
   }
   return out;
 }
 
-absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ReadAudit(uint64_t after_seq, int limit) {
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ReadAudit(
+    uint64_t after_seq, int limit) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s,
-                       Statement::Prepare(r.get(),
-                                          "SELECT seq, time, kind, principal, detail, prev_hash, "
-                                          "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"));
+  CSX_ASSIGN_OR_RETURN(
+      Statement s, Statement::Prepare(
+                       r.get(),
+                       "SELECT seq, time, kind, principal, detail, prev_hash, "
+                       "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"));
   s.BindInt(1, static_cast<int64_t>(after_seq));
   s.BindInt(2, limit);
   std::vector<AuditRecord> out;
@@ -425,9 +455,10 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ReadAudit(uint64_t after_s
 
 absl::StatusOr<std::pair<uint64_t, std::string>> SqliteStore::AuditHead() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s,
-                       Statement::Prepare(r.get(),
-                                          "SELECT value FROM meta WHERE key = 'audit_head'"));
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(),
+                         "SELECT value FROM meta WHERE key = 'audit_head'"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::make_pair(uint64_t{0}, std::string());
   absl::string_view v = s.ColumnBlob(0);
@@ -446,7 +477,8 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
       Statement s,
       Statement::Prepare(r.get(),
                          "SELECT (SELECT count(*) FROM indicators), "
-                         "(SELECT count(*) FROM indicators WHERE revoked = 0 AND expired = 0), "
+                         "(SELECT count(*) FROM indicators WHERE revoked = 0 "
+                         "AND expired = 0), "
                          "(SELECT coalesce(max(seq), 0) FROM changes), "
                          "(SELECT count(*) FROM audit)"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -462,12 +494,13 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
 
 absl::Status SqliteStore::CheckIntegrity() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(r.get(), "PRAGMA quick_check"));
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       Statement::Prepare(r.get(), "PRAGMA quick_check"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.ColumnText(0) != "ok") {
-    return absl::DataLossError(
-        absl::StrCat("store: integrity check of ", path_, " failed: ",
-                     row ? std::string(s.ColumnText(0)) : std::string("no answer")));
+    return absl::DataLossError(absl::StrCat(
+        "store: integrity check of ", path_, " failed: ",
+        row ? std::string(s.ColumnText(0)) : std::string("no answer")));
   }
   return absl::OkStatus();
 }

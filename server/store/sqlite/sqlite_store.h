@@ -23,7 +23,8 @@ class SqliteStore : public Store {
   // Opens (creating if needed) the database at `path`, applies the schema and
   // checks the file's integrity. Fails with DataLoss on a corrupt file,
   // FailedPrecondition when the file cannot be opened or written.
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& path);
 
   ~SqliteStore() override;
 
