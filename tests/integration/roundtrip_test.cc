@@ -167,19 +167,23 @@ TEST_F(RoundTripTest, GlobalFlagsAfterTheCommandAndEnvironment) {
 
 TEST_F(RoundTripTest, ClientConfigFile) {
   // Relative file names in the client config are relative to the file.
-  WriteFile(f.tmp.File("client.yaml"), "server: \"" + f.node->address() +
-                                           "\"\ncert: admin.crt\nkey: admin.key\nca: ca.crt\n"
-                                           "output: json\n");
-  auto st = RunCommand({BinDir() + "/client/csx", "--config", f.tmp.File("client.yaml"), "status"});
+  WriteFile(f.tmp.File("client.yaml"),
+            "server: \"" + f.node->address() +
+                "\"\ncert: admin.crt\nkey: admin.key\nca: ca.crt\n"
+                "output: json\n");
+  auto st = RunCommand({BinDir() + "/client/csx", "--config",
+                        f.tmp.File("client.yaml"), "status"});
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(json::parse(st.out)["principal"], "cl.csirt/admin/ops");
   // Flags win over the file.
-  auto q = RunCommand({BinDir() + "/client/csx", "query", "--config", f.tmp.File("client.yaml"),
-                       "--cert", f.reader + ".crt", "--key", f.reader + ".key"});
+  auto q = RunCommand({BinDir() + "/client/csx", "query", "--config",
+                       f.tmp.File("client.yaml"), "--cert", f.reader + ".crt",
+                       "--key", f.reader + ".key"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(json::parse(q.out), json::array());
   WriteFile(f.tmp.File("bad.yaml"), "sever: x\n");
-  auto bad = RunCommand({BinDir() + "/client/csx", "--config", f.tmp.File("bad.yaml"), "status"});
+  auto bad = RunCommand(
+      {BinDir() + "/client/csx", "--config", f.tmp.File("bad.yaml"), "status"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("sever: unknown key"));
 }
