@@ -47,8 +47,8 @@ ipv4,999.1.1.1,GREEN,50,,
 CSV
 echo "== bulk submit (one line is invalid on purpose)"
 csx analyst submit --file "$demo/bulk.csv" -o table || true
-echo "== query: indicators containing 198.51.100.0/24"
-csx reader query --contains 198.51.100.0/24 -o table
+echo "== query: indicators that contain the address 198.51.100.23"
+csx reader query --contains 198.51.100.23 -o table
 echo "== pull the feed (jsonl, resumable with --cursor-file)"
 csx reader pull --cursor-file "$demo/cursor" -o jsonl
 echo "== status (admin)"

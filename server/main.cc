@@ -2,6 +2,7 @@
 //   csxd --config node.yaml [--check-config] [--port-file F]
 // SIGHUP reloads the config; SIGTERM and SIGINT drain calls and exit.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr (journald or the container log); stdout stays quiet.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("csxd"));
 
   auto config = csx::LoadAndValidateConfig(config_path);
   if (!config.ok()) {
