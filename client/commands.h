@@ -58,6 +58,9 @@ int RunSight(const CommandContext& ctx, const std::string& id, uint32_t count);
 int RunPull(const CommandContext& ctx, const PullArgs& args);
 int RunStatus(const CommandContext& ctx);
 int RunAuditVerify(const CommandContext& ctx);
+int RunAgreementsList(const CommandContext& ctx);
+int RunExplain(const CommandContext& ctx, const std::string& indicator_id,
+               const std::string& partner);
 
 // Prints "csx: <what>: <message>" and returns the exit code for `s`.
 int ReportRpcError(const CommandContext& ctx, const std::string& what,

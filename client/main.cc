@@ -128,6 +128,16 @@ int main(int argc, char** argv) {
   auto* c_verify =
       c_audit->add_subcommand("verify", "verify the audit hash chain");
 
+  std::string explain_id, explain_partner;
+  auto* c_agreements =
+      app.add_subcommand("agreements", "sharing agreements (admin)");
+  auto* c_ag_list = c_agreements->add_subcommand("list", "list the agreements");
+  auto* c_explain = c_agreements->add_subcommand(
+      "explain", "say whether an indicator goes to a partner, and why");
+  c_explain->add_option("--indicator", explain_id, "indicator id")->required();
+  c_explain->add_option("--partner", explain_partner, "partner org id")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -175,6 +185,15 @@ int main(int argc, char** argv) {
   }
   if (c_status->parsed()) return RunStatus(ctx);
   if (c_verify->parsed()) return RunAuditVerify(ctx);
+  if (c_explain->parsed()) {
+    return RunExplain(ctx, explain_id, explain_partner);
+  }
+  if (c_agreements->parsed() || c_ag_list->parsed()) {
+    return RunAgreementsList(ctx);
+  }
+  if (c_explain->parsed()) return RunExplain(ctx, explain_id, explain_partner);
+  if (c_agreements->parsed() || c_ag_list->parsed())
+    return RunAgreementsList(ctx);
   std::cerr << "csx: no command (see csx --help)\n";
   return kExitUsage;
 }

@@ -33,6 +33,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   CSX_ASSIGN_OR_RETURN(d->node_,
                        Node::Create(options, d->store_.get(), &d->clock_));
+  CSX_ASSIGN_OR_RETURN(AgreementSet agreements,
+                       AgreementSet::Create(config.agreements()));
+  d->node_->SetAgreements(
+      std::make_shared<const AgreementSet>(std::move(agreements)));
   CSX_ASSIGN_OR_RETURN(
       PrincipalMapper mapper,
       PrincipalMapper::Create(config.node().org(), config.principals()));
@@ -98,7 +102,12 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
   CSX_ASSIGN_OR_RETURN(
       PrincipalMapper mapper,
       PrincipalMapper::Create(config.node().org(), config.principals()));
+  CSX_ASSIGN_OR_RETURN(AgreementSet agreements,
+                       AgreementSet::Create(config.agreements()));
+  // Both are built before either is put in force.
   auth_->Replace(std::move(mapper));
+  node_->SetAgreements(
+      std::make_shared<const AgreementSet>(std::move(agreements)));
   config_ = config;
   return absl::OkStatus();
 }

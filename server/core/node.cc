@@ -11,6 +11,7 @@
 #include "common/ip_address.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "common/tlp.h"
 #include "server/core/audit_chain.h"
 #include "server/core/ids.h"
 #include "server/core/indicator_builder.h"
@@ -42,7 +43,21 @@ Node::Node(NodeOptions options, Store* store, Clock* clock)
     : options_(std::move(options)),
       store_(store),
       clock_(clock),
-      started_(clock->Now()) {}
+      started_(clock->Now()),
+      policy_(std::make_shared<const SharingPolicy>(
+          options_.org, std::make_shared<const AgreementSet>())) {}
+
+void Node::SetAgreements(std::shared_ptr<const AgreementSet> agreements) {
+  auto next = std::make_shared<const SharingPolicy>(options_.org,
+                                                    std::move(agreements));
+  absl::MutexLock lock(&policy_mu_);
+  policy_ = std::move(next);
+}
+
+std::shared_ptr<const SharingPolicy> Node::policy() {
+  absl::MutexLock lock(&policy_mu_);
+  return policy_;
+}
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options,
                                                    Store* store, Clock* clock) {
@@ -56,10 +71,51 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options,
 }
 
 std::optional<v1::Indicator> Node::View(const Principal& who,
-                                        const v1::Indicator& ind) const {
-  // Principals of this node's org see everything the node holds. Partner
-  // principals see nothing until an agreement admits it (default deny).
+                                        const v1::Indicator& ind,
+                                        const SharingPolicy& policy,
+                                        absl::Time now) const {
+  // Principals of this node's org see everything the node holds; a partner
+  // org's principals see what its agreement admits, in the shared form.
   if (who.org == options_.org) return ind;
+  Decision d = policy.Share(ind, who.org, now);
+  if (!d.allowed) return std::nullopt;
+  return policy.SharedForm(ind, d);
+}
+
+std::optional<v1::Indicator> Node::View(const Principal& who,
+                                        const v1::Indicator& ind) {
+  if (who.org == options_.org) return ind;
+  return View(who, ind, *policy(), clock_->Now());
+}
+
+std::optional<v1::FeedEntry> Node::ViewEntry(const Principal& who,
+                                             v1::FeedEntry entry,
+                                             const SharingPolicy& policy,
+                                             absl::Time now) const {
+  if (who.org == options_.org) return entry;
+  const v1::Indicator& ind = entry.indicator();
+  Decision d = policy.Share(ind, who.org, now);
+  if (d.allowed) {
+    *entry.mutable_indicator() = policy.SharedForm(ind, d);
+    return entry;
+  }
+  // Rules that an indicator shared earlier can come to fail by a later
+  // change (TLP raised, confidence lowered, age) or a narrowed agreement.
+  const bool withdrawable =
+      d.rule == Rule::kTlpAboveMax || d.rule == Rule::kTypeNotShared ||
+      d.rule == Rule::kSectorNotShared || d.rule == Rule::kBelowMinConfidence ||
+      d.rule == Rule::kTooOld;
+  if ((entry.op() == v1::OP_REVOKE || entry.op() == v1::OP_EXPIRE) &&
+      withdrawable) {
+    v1::Indicator tombstone;
+    tombstone.set_id(ind.id());
+    tombstone.set_revoked(ind.revoked());
+    tombstone.set_expired(ind.expired());
+    tombstone.set_version(ind.version());
+    *tombstone.mutable_modified() = ind.modified();
+    *entry.mutable_indicator() = std::move(tombstone);
+    return entry;
+  }
   return std::nullopt;
 }
 
@@ -186,7 +242,11 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
   }
   f.tag = std::string(absl::StripAsciiWhitespace(req.tag()));
   f.sector = absl::AsciiStrToLower(absl::StripAsciiWhitespace(req.sector()));
-  f.origin = std::string(absl::StripAsciiWhitespace(req.origin()));
+  // A partner filters on the origin it is shown (hide_source may replace
+  // the real one), never on the stored origin.
+  const bool own = who.org == options_.org;
+  const std::string origin(absl::StripAsciiWhitespace(req.origin()));
+  if (own) f.origin = origin;
   if (IsSet(req.modified_since()))
     f.modified_since = FromProto(req.modified_since());
   f.include_revoked = req.include_revoked();
@@ -200,9 +260,13 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
 
   CSX_ASSIGN_OR_RETURN(QueryPage page, store_->Query(f));
   v1::QueryResponse response;
+  auto policy = this->policy();
+  const absl::Time now = clock_->Now();
   for (const auto& ind : page.indicators) {
-    if (auto view = View(who, ind))
-      *response.add_indicators() = *std::move(view);
+    auto view = View(who, ind, *policy, now);
+    if (!view || (!own && !origin.empty() && view->origin() != origin))
+      continue;
+    *response.add_indicators() = *std::move(view);
   }
   if (page.more) response.set_next_page_token(EncodePageToken(page.last_row));
   return response;
@@ -284,6 +348,8 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
   if (limit == 0) limit = kDefaultPullLimit;
   CSX_ASSIGN_OR_RETURN(uint64_t seq, DecodeCursor(cursor));
   v1::PullResponse response;
+  auto policy = this->policy();
+  const absl::Time now = clock_->Now();
   bool more = false;
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
     const uint32_t want = limit - response.entries_size();
@@ -292,9 +358,8 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
     more = entries.size() == want;
     for (auto& e : entries) {
       seq = e.seq();
-      if (auto view = View(who, e.indicator())) {
-        *e.mutable_indicator() = *std::move(view);
-        *response.add_entries() = std::move(e);
+      if (auto view = ViewEntry(who, std::move(e), *policy, now)) {
+        *response.add_entries() = *std::move(view);
       }
     }
     if (!more || static_cast<uint32_t>(response.entries_size()) == limit) break;
@@ -336,6 +401,60 @@ absl::StatusOr<v1::StatusResponse> Node::Status(const Principal& who) {
   r.set_audit_records(c.audit_records);
   r.set_store(store_->Describe());
   r.set_principal(who.ToString());
+  return r;
+}
+
+absl::StatusOr<v1::AgreementsResponse> Node::Agreements(const Principal& who) {
+  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  auto policy = this->policy();
+  const absl::Time now = clock_->Now();
+  v1::AgreementsResponse r;
+  for (const AgreementTerms& a : policy->agreements().all()) {
+    v1::AgreementInfo* info = r.add_agreements();
+    info->set_id(a.id);
+    info->set_partner(a.partner);
+    info->set_title(a.title);
+    *info->mutable_effective_from() = ToProto(a.effective_from);
+    if (a.expires != absl::InfiniteFuture())
+      *info->mutable_expires() = ToProto(a.expires);
+    info->set_in_force(a.InForceAt(now));
+    info->set_share_max_tlp(std::string(TlpName(a.share.max_tlp)));
+    info->set_accept_max_tlp(std::string(TlpName(a.accept.max_tlp)));
+    info->set_forward_third_party(a.share.forward_third_party);
+    info->set_hide_source(a.share.hide_source);
+    info->set_redistribute(a.accept.redistribute);
+    info->set_report_sightings(a.accept.report_sightings);
+  }
+  return r;
+}
+
+absl::StatusOr<v1::ExplainResponse> Node::Explain(const Principal& who,
+                                                  const std::string& id,
+                                                  const std::string& partner) {
+  // Own-org operators and analysts may ask; they see everything anyway.
+  if (who.org != options_.org ||
+      (who.role != Role::kAdmin && who.role != Role::kAnalyst)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", RoleName(who.role), " of ", who.org,
+                     " may not explain sharing decisions"));
+  }
+  if (partner.empty()) return absl::InvalidArgumentError("partner: required");
+  if (!IsUuid(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("indicator_id: '", id, "' is not a UUID"));
+  }
+  CSX_ASSIGN_OR_RETURN(v1::Indicator ind, store_->Get(id));
+  auto policy = this->policy();
+  Decision d = partner == options_.org
+                   ? Decision{true, Rule::kAllowed, nullptr, nullptr}
+                   : policy->Share(ind, partner, clock_->Now());
+  v1::ExplainResponse r;
+  r.set_shared(d.allowed);
+  r.set_rule(std::string(SharingPolicy::RuleName(d.rule)));
+  if (d.terms) r.set_agreement(d.terms->id);
+  r.set_explanation(partner == options_.org
+                        ? "this node's own org sees everything it holds"
+                        : policy->Explain(ind, partner, d));
   return r;
 }
 

@@ -21,6 +21,7 @@
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
 #include "server/core/principal.h"
+#include "server/policy/sharing_policy.h"
 #include "server/store/store.h"
 
 namespace csx {
@@ -68,6 +69,14 @@ class Node {
   uint64_t WaitForChanges(uint64_t seq, absl::Time deadline);
 
   absl::StatusOr<v1::StatusResponse> Status(const Principal& who);
+  absl::StatusOr<v1::AgreementsResponse> Agreements(const Principal& who);
+  // Whether indicator `id` would go to `partner` now, and by which rule.
+  absl::StatusOr<v1::ExplainResponse> Explain(const Principal& who,
+                                              const std::string& id,
+                                              const std::string& partner);
+
+  // Puts a new set of agreements in force for every later decision.
+  void SetAgreements(std::shared_ptr<const AgreementSet> agreements);
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);
 
   // Records a refused connection or call in the audit log.
@@ -87,9 +96,21 @@ class Node {
  private:
   Node(NodeOptions options, Store* store, Clock* clock);
 
+  std::shared_ptr<const SharingPolicy> policy();
   // The indicator as `who` may see it, or nullopt when it is not visible.
   std::optional<v1::Indicator> View(const Principal& who,
-                                    const v1::Indicator& ind) const;
+                                    const v1::Indicator& ind,
+                                    const SharingPolicy& policy,
+                                    absl::Time now) const;
+  std::optional<v1::Indicator> View(const Principal& who,
+                                    const v1::Indicator& ind);
+  // A feed entry as `who` may see it. A revocation or expiry of an indicator
+  // the partner may no longer see in full still reaches it as a tombstone
+  // (id and state only), so that what it received earlier is withdrawn.
+  std::optional<v1::FeedEntry> ViewEntry(const Principal& who,
+                                         v1::FeedEntry entry,
+                                         const SharingPolicy& policy,
+                                         absl::Time now) const;
   absl::Status AppendAudit(Transaction& txn, absl::string_view kind,
                            const Principal* who,
                            const std::string& principal_text,
@@ -106,6 +127,9 @@ class Node {
   Store* const store_;
   Clock* const clock_;
   const absl::Time started_;
+
+  absl::Mutex policy_mu_;
+  std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);
 
   absl::Mutex head_mu_;
   uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;

@@ -19,6 +19,11 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status AuditVerify(grpc::ServerContext* ctx,
                            const v1::AuditVerifyRequest* req,
                            v1::AuditVerifyResponse* resp) override;
+  grpc::Status Agreements(grpc::ServerContext* ctx,
+                          const v1::AgreementsRequest* req,
+                          v1::AgreementsResponse* resp) override;
+  grpc::Status Explain(grpc::ServerContext* ctx, const v1::ExplainRequest* req,
+                       v1::ExplainResponse* resp) override;
 
  private:
   Node* const node_;

@@ -235,5 +235,104 @@ TEST_F(NodeTest, AuditChainVerifiesAndRecordsEveryChange) {
   EXPECT_EQ((*records)[0].principal, "cl.csirt/analyst/alice");
 }
 
+class NodePartnerTest : public NodeTest {
+ protected:
+  void SetUp() override {
+    NodeTest::SetUp();
+    google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
+    v1::Agreement* a = agreements.Add();
+    a->set_id("cl-us-2018");
+    a->set_partner("us.cisa");
+    a->set_effective_from("2018-08-16T00:00:00Z");
+    a->mutable_share()->set_max_tlp("AMBER");
+    a->mutable_share()->set_min_confidence(50);
+    auto set = AgreementSet::Create(agreements);
+    ASSERT_THAT(set, IsOk());
+    node_->SetAgreements(std::make_shared<const AgreementSet>(std::move(*set)));
+  }
+  std::string Submit(const std::string& value, const std::string& tlp,
+                     uint32_t confidence) {
+    auto in = Input("domain", value);
+    in.set_tlp(tlp);
+    in.set_confidence(confidence);
+    return SubmitOk({in}).results(0).id();
+  }
+};
+
+TEST_F(NodePartnerTest, EveryReadPathAppliesTheAgreement) {
+  const std::string shared = Submit("shared.example", "AMBER", 80);
+  const std::string red = Submit("red.example", "RED", 80);
+  const std::string weak = Submit("weak.example", "GREEN", 10);
+  // get
+  auto got = node_->Get(partner_reader_, shared);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->reporter(), "");  // never leaves the origin node
+  EXPECT_THAT(node_->Get(partner_reader_, red),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(node_->Get(partner_reader_, weak),
+              StatusIs(absl::StatusCode::kNotFound));
+  // query, also by exact value of a hidden indicator
+  auto q = node_->Query(partner_reader_, v1::QueryRequest());
+  ASSERT_THAT(q, IsOk());
+  ASSERT_EQ(q->indicators_size(), 1);
+  EXPECT_EQ(q->indicators(0).id(), shared);
+  v1::QueryRequest by_value;
+  by_value.set_value("red.example");
+  EXPECT_EQ(node_->Query(partner_reader_, by_value)->indicators_size(), 0);
+  // pull
+  auto p = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(p, IsOk());
+  ASSERT_EQ(p->entries_size(), 1);
+  EXPECT_EQ(p->entries(0).indicator().id(), shared);
+  EXPECT_EQ(p->entries(0).indicator().reporter(), "");
+  // sight: a partner cannot touch what it cannot see
+  EXPECT_THAT(node_->Sight(partner_, red, 1),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(node_->Sight(partner_, shared, 1), IsOk());
+  // another partner without agreement: nothing at all
+  Principal uk{"uk.ncsc", Role::kPeer, "node.uk.ncsc"};
+  EXPECT_EQ(node_->Pull(uk, "", 100)->entries_size(), 0);
+}
+
+TEST_F(NodePartnerTest, RevocationReachesAPartnerAfterTheTlpWasRaised) {
+  const std::string id = Submit("later-amber.example", "GREEN", 80);
+  auto first = node_->Pull(partner_, "", 100);
+  ASSERT_EQ(first->entries_size(), 1);
+  Submit("later-amber.example", "AMBER+STRICT", 80);  // merge raises the TLP
+  ASSERT_THAT(node_->Revoke(analyst_, id, "gone"), IsOk());
+  auto rest = node_->Pull(partner_, first->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->entries_size(), 1);  // the merge is hidden, the revoke is not
+  const auto& e = rest->entries(0);
+  EXPECT_EQ(e.op(), v1::OP_REVOKE);
+  EXPECT_EQ(e.indicator().id(), id);
+  EXPECT_TRUE(e.indicator().revoked());
+  EXPECT_EQ(e.indicator().value(),
+            "");  // a tombstone: no data of the new version
+  EXPECT_EQ(e.indicator().tlp(), v1::TLP_UNSPECIFIED);
+}
+
+TEST_F(NodePartnerTest, ExplainNamesTheRule) {
+  const std::string red = Submit("red2.example", "RED", 80);
+  const std::string ok = Submit("ok.example", "GREEN", 80);
+  auto e = node_->Explain(admin_, red, "us.cisa");
+  ASSERT_THAT(e, IsOk());
+  EXPECT_FALSE(e->shared());
+  EXPECT_EQ(e->rule(), "tlp_red");
+  EXPECT_THAT(e->explanation(), HasSubstr("TLP:RED never leaves"));
+  e = node_->Explain(analyst_, ok, "us.cisa");
+  ASSERT_THAT(e, IsOk());
+  EXPECT_TRUE(e->shared());
+  EXPECT_EQ(e->agreement(), "cl-us-2018");
+  e = node_->Explain(admin_, ok, "uk.ncsc");
+  EXPECT_EQ(e->rule(), "no_agreement");
+  EXPECT_THAT(node_->Explain(partner_reader_, ok, "us.cisa"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto list = node_->Agreements(admin_);
+  ASSERT_THAT(list, IsOk());
+  ASSERT_EQ(list->agreements_size(), 1);
+  EXPECT_TRUE(list->agreements(0).in_force());
+}
+
 }  // namespace
 }  // namespace csx
