@@ -69,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     return absl::UnavailableError(
         absl::StrCat("node.listen: cannot listen on ", config.node().listen()));
   }
+  d->StartPeers();
   const uint32_t every = config.limits().expiry_interval_seconds();
   d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
                                   absl::Seconds(every ? every : 30));
@@ -108,12 +109,36 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
   auth_->Replace(std::move(mapper));
   node_->SetAgreements(
       std::make_shared<const AgreementSet>(std::move(agreements)));
+  const bool peers_changed =
+      !std::equal(config.peers().begin(), config.peers().end(),
+                  config_.peers().begin(), config_.peers().end(),
+                  [](const v1::PeerEntry& a, const v1::PeerEntry& b) {
+                    return a.SerializeAsString() == b.SerializeAsString();
+                  });
   config_ = config;
+  if (peers_changed) {
+    StopPeers();
+    StartPeers();
+  }
   return absl::OkStatus();
+}
+
+void Daemon::StartPeers() {
+  for (const auto& peer : config_.peers()) {
+    peers_.push_back(
+        std::make_unique<PeerLink>(peer, config_.tls(), node_.get()));
+    peers_.back()->Start();
+  }
+}
+
+void Daemon::StopPeers() {
+  for (auto& p : peers_) p->Stop();
+  peers_.clear();
 }
 
 void Daemon::Shutdown(absl::Duration drain) {
   if (!stop_.HasBeenNotified()) stop_.Notify();
+  StopPeers();
   if (node_) node_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +

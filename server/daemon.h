@@ -22,6 +22,7 @@
 #include "server/service/authenticator.h"
 #include "server/service/feed_service.h"
 #include "server/service/indicator_service.h"
+#include "server/service/peer_link.h"
 #include "server/store/store.h"
 
 namespace csx {
@@ -49,6 +50,8 @@ class Daemon {
  private:
   Daemon() = default;
   void ExpiryLoop(absl::Duration interval);
+  void StartPeers();
+  void StopPeers();
 
   v1::NodeConfig config_;
   RealClock clock_;
@@ -60,6 +63,7 @@ class Daemon {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::vector<std::unique_ptr<PeerLink>> peers_;
   absl::Notification stop_;
   std::thread expiry_thread_;
 };

@@ -307,7 +307,9 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who,
     detail = absl::StrCat("id=", id, " count=", count);
   }
   *ind.mutable_modified() = ToProto(now);
-  ind.set_version(ind.version() + 1);
+  // Versions of a received indicator are its origin's: a local sighting
+  // does not advance them, so that later updates from the origin apply.
+  if (ind.origin() == options_.org) ind.set_version(ind.version() + 1);
   CSX_RETURN_IF_ERROR(txn->Put(ind));
   CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->AppendChange(op, now, ind));
   CSX_RETURN_IF_ERROR(AppendAudit(*txn,
@@ -402,6 +404,53 @@ absl::StatusOr<v1::StatusResponse> Node::Status(const Principal& who) {
   r.set_store(store_->Describe());
   r.set_principal(who.ToString());
   return r;
+}
+
+absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
+                                        const v1::PullResponse& batch) {
+  auto policy = this->policy();
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  const absl::Time now = clock_->Now();
+  uint64_t last_seq = 0;
+  int applied = 0;
+  for (const v1::FeedEntry& entry : batch.entries()) {
+    const v1::Indicator& in = entry.indicator();
+    if (!IsUuid(in.id())) continue;
+    CSX_ASSIGN_OR_RETURN(auto existing, txn->FindById(in.id()));
+    if (existing && existing->origin() == options_.org) continue;  // ours
+    v1::Indicator local;
+    if (in.value().empty()) {
+      // A tombstone: withdraws what the partner sent earlier, if we hold it.
+      if (!existing || !(in.revoked() || in.expired())) continue;
+      local = *existing;
+      local.set_revoked(local.revoked() || in.revoked());
+      local.set_expired(local.expired() || in.expired());
+    } else {
+      if (!policy->Accept(in, partner, now).allowed) continue;
+      auto canonical = Canonicalize(in.type(), in.value());
+      if (!canonical.ok() || *canonical != in.value() || in.origin().empty()) {
+        continue;  // a peer never gets to store a value we would refuse
+      }
+      if (existing && existing->version() >= in.version() &&
+          entry.op() == v1::OP_UPSERT) {
+        continue;  // already held, e.g. arrived by another path
+      }
+      if (!existing) {
+        CSX_ASSIGN_OR_RETURN(
+            auto same_key, txn->FindByKey(in.type(), in.value(), in.origin()));
+        if (same_key) continue;  // another id holds this key: keep the first
+      }
+      local = in;
+      local.clear_reporter();
+      local.add_path(options_.org);
+    }
+    CSX_RETURN_IF_ERROR(txn->Put(local));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(entry.op(), now, local));
+    ++applied;
+  }
+  CSX_RETURN_IF_ERROR(txn->SetPeerCursor(partner, batch.cursor()));
+  CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
+  return applied;
 }
 
 absl::StatusOr<v1::AgreementsResponse> Node::Agreements(const Principal& who) {

@@ -75,6 +75,18 @@ class Node {
                                               const std::string& id,
                                               const std::string& partner);
 
+  // Federation: applies a batch pulled from partner `partner`'s feed. Each
+  // entry the agreement's accept rules admit is stored with this node's org
+  // appended to its path; entries that would loop, older duplicates and
+  // entries that fail validation are skipped. The entries and the new
+  // cursor are committed in one transaction. Returns how many were applied.
+  absl::StatusOr<int> ApplyFromPeer(const std::string& partner,
+                                    const v1::PullResponse& batch);
+  // The cursor of partner `partner`'s feed stored by ApplyFromPeer.
+  absl::StatusOr<std::string> PeerCursor(const std::string& partner) {
+    return store_->PeerCursor(partner);
+  }
+
   // Puts a new set of agreements in force for every later decision.
   void SetAgreements(std::shared_ptr<const AgreementSet> agreements);
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);

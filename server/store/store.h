@@ -87,6 +87,9 @@ class Transaction {
   // expired nor revoked, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now,
                                                                 int limit) = 0;
+  // Records how far the feed of partner `org` has been applied.
+  virtual absl::Status SetPeerCursor(const std::string& org,
+                                     const std::string& cursor) = 0;
   // Makes every change durable. After a failure the transaction is void.
   virtual absl::Status Commit() = 0;
 };
@@ -110,6 +113,8 @@ class Store {
   // The audit head anchor written with the last record: (seq, hash).
   virtual absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() = 0;
   virtual absl::StatusOr<StoreCounts> Counts() = 0;
+  // The cursor stored with SetPeerCursor ("" when none).
+  virtual absl::StatusOr<std::string> PeerCursor(const std::string& org) = 0;
   // Runs the backend's own integrity check.
   virtual absl::Status CheckIntegrity() = 0;
   // Human-readable description ("sqlite:/var/lib/csx/csx.db").

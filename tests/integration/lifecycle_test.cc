@@ -62,6 +62,45 @@ TEST(LifecycleTest, SighupReloadsPrincipalsAndRefusesABadConfig) {
   EXPECT_EQ(f.Csx(f.analyst, {"query"}).exit_code, 0);
 }
 
+TEST(LifecycleTest, NarrowedAgreementTakesEffectOnTheNextEntryServed) {
+  NodeFixture f;
+  const std::string base = ReadFile(f.node->config_path());
+  auto with_max = [&](const std::string& tlp) {
+    return base +
+           "agreements:\n  - { id: cl-us-2018, partner: us.cisa, "
+           "effective_from: "
+           "2018-08-16T00:00:00Z, share: { max_tlp: " +
+           tlp + " } }\n";
+  };
+  WriteFile(f.node->config_path(), with_max("AMBER"));
+  ASSERT_TRUE(f.node->Start());
+  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--type", "domain", "--value",
+                              "a.example", "--tlp", "amber"})
+                .exit_code,
+            0);
+  const std::string cursor = f.tmp.File("peer.cursor");
+  auto first = f.Csx(f.partner_peer, {"pull", "--cursor-file", cursor});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("a.example"));
+
+  WriteFile(f.node->config_path(), with_max("GREEN"));
+  f.node->Signal(SIGHUP);
+  ASSERT_TRUE(f.node->WaitForLog("configuration reloaded"));
+  auto sub = f.Csx(f.analyst, {"submit", "--type", "domain", "--value",
+                               "b.example", "--tlp", "amber", "-o", "jsonl"});
+  ASSERT_EQ(sub.exit_code, 0);
+  auto second = f.Csx(f.partner_peer, {"pull", "--cursor-file", cursor});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(second.out.empty()) << second.out;
+  const std::string id = sub.out.substr(sub.out.find("\"id\":\"") + 6, 36);
+  auto why = f.Csx(f.admin, {"agreements", "explain", "--indicator", id,
+                             "--partner", "us.cisa", "-o", "jsonl"});
+  ASSERT_EQ(why.exit_code, 0) << why.err;
+  EXPECT_THAT(why.out, HasSubstr("\"rule\":\"tlp_above_max\""));
+  EXPECT_THAT(why.out,
+              HasSubstr("above max_tlp GREEN of agreement cl-us-2018"));
+}
+
 TEST(LifecycleTest, CorruptDatabaseIsRefused) {
   NodeFixture f;
   ASSERT_TRUE(f.node->Start());

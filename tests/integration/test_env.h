@@ -32,6 +32,8 @@ class TempDir {
 bool Shell(const std::string& command);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
 // Directory of the build tree (CSX_BIN_DIR).
 std::string BinDir();
 

@@ -77,7 +77,7 @@ class SqliteStore::Writer {
  public:
   SqliteDbPtr db;
   std::optional<Statement> find_key, find_id, put, append_change, last_audit,
-      append_audit, set_head, due_expiry;
+      append_audit, set_head, due_expiry, set_meta;
 };
 
 // A reader connection borrowed from the pool for one call.
@@ -207,6 +207,14 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return ids;
   }
 
+  absl::Status SetPeerCursor(const std::string& org,
+                             const std::string& cursor) override {
+    Statement& s = *w_.set_meta;
+    s.BindText(1, absl::StrCat("peer_cursor:", org));
+    s.BindBlob(2, cursor);
+    return s.Run();
+  }
+
   absl::Status Commit() override {
     done_ = true;
     absl::Status s = Exec(w_.db.get(), "COMMIT");
@@ -298,6 +306,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                          "SELECT id FROM indicators WHERE valid_until IS NOT "
                          "NULL AND valid_until < ? AND expired = 0 AND "
                          "revoked = 0 LIMIT ?"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->set_meta,
+      Statement::Prepare(
+          db,
+          "INSERT INTO meta(key, value) VALUES (?, ?) "
+          "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
   store->writer_ = std::move(writer);
   CSX_RETURN_IF_ERROR(store->CheckIntegrity());
   return store;
@@ -490,6 +504,17 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
     c.audit_records = static_cast<uint64_t>(s.ColumnInt(3));
   }
   return c;
+}
+
+absl::StatusOr<std::string> SqliteStore::PeerCursor(const std::string& org) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(), "SELECT value FROM meta WHERE key = ?"));
+  s.BindText(1, absl::StrCat("peer_cursor:", org));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::string();
+  return std::string(s.ColumnBlob(0));
 }
 
 absl::Status SqliteStore::CheckIntegrity() {

@@ -37,6 +37,7 @@ class SqliteStore : public Store {
                                                      int limit) override;
   absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
   absl::StatusOr<StoreCounts> Counts() override;
+  absl::StatusOr<std::string> PeerCursor(const std::string& org) override;
   absl::Status CheckIntegrity() override;
   std::string Describe() const override { return "sqlite:" + path_; }
 

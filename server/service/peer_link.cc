@@ -1,0 +1,108 @@
+#include "server/service/peer_link.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/time/clock.h"
+#include "csx/v1/service.grpc.pb.h"
+#include "server/core/backoff.h"
+
+namespace csx {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+}  // namespace
+
+PeerLink::PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node)
+    : peer_(std::move(peer)), tls_(std::move(tls)), node_(node) {}
+
+PeerLink::~PeerLink() { Stop(); }
+
+void PeerLink::Start() { thread_ = std::thread(&PeerLink::Run, this); }
+
+void PeerLink::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock lock(&mu_);
+    if (call_ != nullptr) call_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeerLink::Run() {
+  Backoff backoff(absl::Milliseconds(200), absl::Seconds(60),
+                  static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  while (!stop_.HasBeenNotified()) {
+    const absl::Time started = absl::Now();
+    RunOnce();
+    if (stop_.HasBeenNotified()) break;
+    // A connection that stayed up a while was healthy: start over.
+    if (absl::Now() - started > absl::Seconds(30)) backoff.Reset();
+    stop_.WaitForNotificationWithTimeout(backoff.Next());
+  }
+}
+
+void PeerLink::RunOnce() {
+  // Files are read at every connection, so rotated certificates apply.
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(tls_.client_ca());
+  tls.pem_cert_chain = ReadFile(tls_.cert());
+  tls.pem_private_key = ReadFile(tls_.key());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  if (!peer_.server_name().empty()) {
+    args.SetSslTargetNameOverride(peer_.server_name());
+  }
+  auto channel = grpc::CreateCustomChannel(peer_.address(),
+                                           grpc::SslCredentials(tls), args);
+  auto stub = v1::FeedService::NewStub(channel);
+  auto cursor = node_->PeerCursor(peer_.org());
+  if (!cursor.ok()) {
+    spdlog::error("peer {}: cannot read its cursor: {}", peer_.org(),
+                  cursor.status().ToString());
+    return;
+  }
+  grpc::ClientContext ctx;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_.HasBeenNotified()) return;
+    call_ = &ctx;
+  }
+  v1::SubscribeRequest req;
+  req.set_cursor(*cursor);
+  req.set_max_batch(1000);
+  auto reader = stub->Subscribe(&ctx, req);
+  v1::PullResponse batch;
+  uint64_t received = 0;
+  while (reader->Read(&batch)) {
+    auto applied = node_->ApplyFromPeer(peer_.org(), batch);
+    if (!applied.ok()) {
+      spdlog::error("peer {}: storing a batch failed: {}", peer_.org(),
+                    applied.status().ToString());
+      ctx.TryCancel();
+      break;
+    }
+    received += static_cast<uint64_t>(batch.entries_size());
+  }
+  grpc::Status status = reader->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    call_ = nullptr;
+  }
+  if (!stop_.HasBeenNotified()) {
+    spdlog::warn("peer {} at {}: feed ended after {} entries: {}", peer_.org(),
+                 peer_.address(), received, status.error_message());
+  }
+}
+
+}  // namespace csx

@@ -1,0 +1,51 @@
+// PeerLink: this node's subscription to one partner's feed (a `peers` entry).
+// A background thread connects with the node's own certificate, subscribes
+// from the stored cursor, and hands every batch to Node::ApplyFromPeer,
+// which stores the accepted entries and the new cursor in one transaction.
+// On any failure it reconnects after a capped exponential backoff with
+// jitter; a partner down for a day resumes where it left off.
+//
+// Thread-safety: Start() once, Stop() from any thread (idempotent).
+#ifndef CSX_SERVER_SERVICE_PEER_LINK_H_
+#define CSX_SERVER_SERVICE_PEER_LINK_H_
+
+#include <grpcpp/client_context.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "csx/v1/config.pb.h"
+#include "server/core/node.h"
+
+namespace csx {
+
+class PeerLink {
+ public:
+  // `node` is borrowed and must outlive the link.
+  PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node);
+  ~PeerLink();
+
+  void Start();
+  void Stop();
+  const v1::PeerEntry& peer() const { return peer_; }
+
+ private:
+  void Run();
+  // One connection: returns when the stream ends or fails.
+  void RunOnce();
+
+  const v1::PeerEntry peer_;
+  const v1::TlsSection tls_;
+  Node* const node_;
+  std::thread thread_;
+  absl::Notification stop_;
+  absl::Mutex mu_;
+  grpc::ClientContext* call_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+}  // namespace csx
+
+#endif  // CSX_SERVER_SERVICE_PEER_LINK_H_

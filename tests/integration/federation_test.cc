@@ -1,0 +1,213 @@
+// Three real nodes on loopback: us.cisa <-> cl.csirt <-> co.colcert, with
+// agreements between Chile and each partner and none between the US and
+// Colombia, so that onward sharing through Chile is exercised.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/test_env.h"
+
+namespace csx::testing {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Org {
+  std::string id;
+  int port = 0;
+  std::string dir;
+  std::unique_ptr<NodeProcess> node;
+  std::string analyst, reader;
+};
+
+std::string Agreement(const std::string& id, const std::string& partner,
+                      const std::string& share_tlp, bool forward_third_party,
+                      bool redistribute) {
+  return absl::StrCat(
+      "  - id: ", id, "\n    partner: ", partner,
+      "\n    effective_from: 2018-08-16T00:00:00Z\n"
+      "    share: { max_tlp: ",
+      share_tlp,
+      ", forward_third_party: ", forward_third_party ? "true" : "false",
+      " }\n    accept: { max_tlp: AMBER, redistribute: ",
+      redistribute ? "true" : "false", ", report_sightings: true }\n");
+}
+
+class FederationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const std::string id : {"us.cisa", "cl.csirt", "co.colcert"}) {
+      Org o;
+      o.id = id;
+      o.port = FreePort();
+      o.dir = tmp.File(id);
+      std::filesystem::create_directories(o.dir);
+      ca.Issue(id + "/node", "node." + id,
+               "DNS:localhost,IP:127.0.0.1,URI:csx://" + id + "/peer/node");
+      o.analyst = ca.Issue(id + "/analyst", "analyst." + id,
+                           "URI:csx://" + id + "/analyst/analyst");
+      o.reader = ca.Issue(id + "/reader", "reader." + id,
+                          "URI:csx://" + id + "/reader/reader");
+      orgs[id] = std::move(o);
+    }
+    auto peer = [&](const std::string& org) {
+      return absl::StrCat("  - { org: ", org,
+                          ", address: \"127.0.0.1:", orgs[org].port,
+                          "\", server_name: localhost }\n");
+    };
+    auto rules = [](const std::string& self,
+                    std::vector<std::string> partners) {
+      std::string r = absl::StrCat(
+          "principals:\n  - { match: { san_uri: \"csx://", self,
+          "/analyst/*\" }, role: analyst }\n  - { match: { san_uri: \"csx://",
+          self, "/reader/*\" }, role: reader }\n");
+      for (const auto& p : partners) {
+        r += absl::StrCat("  - { match: { san_uri: \"csx://", p,
+                          "/peer/*\" }, org: ", p, ", role: peer }\n");
+      }
+      return r;
+    };
+    std::map<std::string, std::string> extra = {
+        {"us.cisa", rules("us.cisa", {"cl.csirt"}) + "peers:\n" +
+                        peer("cl.csirt") + "agreements:\n" +
+                        Agreement("us-cl", "cl.csirt", "AMBER", false, true)},
+        {"cl.csirt",
+         rules("cl.csirt", {"us.cisa", "co.colcert"}) + "peers:\n" +
+             peer("us.cisa") + peer("co.colcert") + "agreements:\n" +
+             Agreement("cl-us-2018", "us.cisa", "AMBER", true, true) +
+             Agreement("cl-co-2019", "co.colcert", "AMBER", true, true)},
+        {"co.colcert",
+         rules("co.colcert", {"cl.csirt"}) + "peers:\n" + peer("cl.csirt") +
+             "agreements:\n" +
+             Agreement("co-cl", "cl.csirt", "AMBER", false, true)},
+    };
+    for (auto& [id, o] : orgs) {
+      const std::string config = absl::StrCat(
+          "node: { org: ", id, ", listen: \"127.0.0.1:", o.port, "\" }\n",
+          "tls: { cert: node.crt, key: node.key, client_ca: ../ca.crt }\n",
+          "store: { sqlite: csx.db }\n", extra[id]);
+      o.node = std::make_unique<NodeProcess>(o.dir, config);
+    }
+    for (auto& [id, o] : orgs) ASSERT_TRUE(o.node->Start()) << id;
+  }
+
+  CommandResult Csx(const std::string& org, const std::string& identity,
+                    std::vector<std::string> args) {
+    std::vector<std::string> argv = {BinDir() + "/client/csx",
+                                     "--server",
+                                     orgs[org].node->address(),
+                                     "--cert",
+                                     identity + ".crt",
+                                     "--key",
+                                     identity + ".key",
+                                     "--ca",
+                                     ca.cert(),
+                                     "-o",
+                                     "jsonl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  std::string Submit(const std::string& org, const std::string& value,
+                     const std::string& tlp) {
+    auto r =
+        Csx(org, orgs[org].analyst,
+            {"submit", "--type", "domain", "--value", value, "--tlp", tlp});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out)["id"];
+  }
+  // The indicator `id` as `org` holds it, or null.
+  json Held(const std::string& org, const std::string& id) {
+    auto r = Csx(org, orgs[org].reader, {"get", id});
+    if (r.exit_code != 0) return nullptr;
+    return json::parse(r.out);
+  }
+  // Waits until `pred` holds for the indicator at `org`; returns the time.
+  double WaitFor(const std::string& org, const std::string& id,
+                 const std::function<bool(const json&)>& pred,
+                 Clock::time_point since) {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline) {
+      json j = Held(org, id);
+      if (!j.is_null() && pred(j)) {
+        return std::chrono::duration<double, std::milli>(Clock::now() - since)
+            .count();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << id << " never reached the expected state at " << org;
+    return -1;
+  }
+
+  TempDir tmp;
+  TestCa ca{tmp.path(), "ca"};
+  std::map<std::string, Org> orgs;
+};
+
+TEST_F(FederationTest, WhoEndsUpHoldingWhat) {
+  auto any = [](const json&) { return true; };
+  const std::string red = Submit("us.cisa", "red.us.example", "RED");
+  const std::string amber = Submit("us.cisa", "amber.us.example", "AMBER");
+  const auto t0 = Clock::now();
+  const std::string green = Submit("us.cisa", "green.us.example", "GREEN");
+  const double direct_ms = WaitFor("cl.csirt", green, any, t0);
+  const double two_hops_ms = WaitFor("co.colcert", green, any, t0);
+  std::printf(
+      "propagation of one indicator: direct partner %.1f ms, two hops %.1f "
+      "ms\n",
+      direct_ms, two_hops_ms);
+
+  // AMBER reached the direct partner; RED stayed home.
+  EXPECT_FALSE(Held("cl.csirt", amber).is_null());
+  EXPECT_TRUE(Held("cl.csirt", red).is_null());
+  // Colombia got GREEN through Chile (after AMBER in Chile's log) but never
+  // the AMBER indicator, and never RED.
+  EXPECT_TRUE(Held("co.colcert", amber).is_null());
+  EXPECT_TRUE(Held("co.colcert", red).is_null());
+  json at_co = Held("co.colcert", green);
+  EXPECT_EQ(at_co["origin"], "us.cisa");
+  EXPECT_EQ(at_co["path"], json::array({"us.cisa", "cl.csirt", "co.colcert"}));
+  EXPECT_EQ(at_co.value("reporter", ""), "");
+
+  // Chile's own AMBER goes to both partners directly.
+  const std::string cl_amber = Submit("cl.csirt", "amber.cl.example", "AMBER");
+  WaitFor("us.cisa", cl_amber, any, Clock::now());
+  WaitFor("co.colcert", cl_amber, any, Clock::now());
+
+  // A revocation at the origin reaches every holder.
+  ASSERT_EQ(Csx("us.cisa", orgs["us.cisa"].analyst,
+                {"revoke", green, "--reason", "fp"})
+                .exit_code,
+            0);
+  auto revoked = [](const json& j) { return j["revoked"] == true; };
+  WaitFor("cl.csirt", green, revoked, Clock::now());
+  WaitFor("co.colcert", green, revoked, Clock::now());
+
+  // Nothing came back to its origin: the US holds only its own three.
+  auto q = Csx("us.cisa", orgs["us.cisa"].reader,
+               {"query", "--origin", "us.cisa", "--include-revoked"});
+  EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 3) << q.out;
+}
+
+TEST_F(FederationTest, PartnerDownResumesFromItsCursor) {
+  auto any = [](const json&) { return true; };
+  orgs["cl.csirt"].node->Kill9();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(
+        Submit("us.cisa", absl::StrCat("while-down-", i, ".example"), "GREEN"));
+  }
+  ASSERT_TRUE(orgs["cl.csirt"].node->Start());
+  for (const auto& id : ids) WaitFor("co.colcert", id, any, Clock::now());
+  // Exactly once: Colombia's feed holds each indicator once.
+  auto p = Csx("co.colcert", orgs["co.colcert"].reader, {"pull"});
+  EXPECT_EQ(std::count(p.out.begin(), p.out.end(), '\n'), 20) << p.out;
+}
+
+}  // namespace
+}  // namespace csx::testing
