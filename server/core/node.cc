@@ -312,6 +312,15 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who,
   if (ind.origin() == options_.org) ind.set_version(ind.version() + 1);
   CSX_RETURN_IF_ERROR(txn->Put(ind));
   CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->AppendChange(op, now, ind));
+  if (op == v1::OP_SIGHTING && ind.origin() != options_.org) {
+    // Report it back towards the origin when the agreement says so.
+    auto policy = this->policy();
+    const std::string from(policy->ArrivedFrom(ind));
+    const AgreementTerms* terms = policy->agreements().InForce(from, now);
+    if (terms != nullptr && terms->accept.report_sightings) {
+      CSX_RETURN_IF_ERROR(txn->EnqueueSighting(from, ind.id(), count));
+    }
+  }
   CSX_RETURN_IF_ERROR(AppendAudit(*txn,
                                   op == v1::OP_REVOKE ? "revoke" : "sighting",
                                   &who, "", std::move(detail)));
@@ -451,6 +460,12 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
   CSX_RETURN_IF_ERROR(txn->SetPeerCursor(partner, batch.cursor()));
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
   return applied;
+}
+
+absl::Status Node::AckSighting(int64_t seq) {
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  CSX_RETURN_IF_ERROR(txn->DeleteSighting(seq));
+  return txn->Commit();
 }
 
 absl::StatusOr<v1::AgreementsResponse> Node::Agreements(const Principal& who) {

@@ -87,6 +87,15 @@ class Node {
     return store_->PeerCursor(partner);
   }
 
+  // Sightings of received indicators queued for `partner` (the org each
+  // came from, when its agreement has report_sightings), and their removal
+  // once the partner has acknowledged them.
+  absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
+      const std::string& partner) {
+    return store_->PendingSightings(partner, 500);
+  }
+  absl::Status AckSighting(int64_t seq);
+
   // Puts a new set of agreements in force for every later decision.
   void SetAgreements(std::shared_ptr<const AgreementSet> agreements);
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);

@@ -28,7 +28,63 @@ PeerLink::PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node)
 
 PeerLink::~PeerLink() { Stop(); }
 
-void PeerLink::Start() { thread_ = std::thread(&PeerLink::Run, this); }
+void PeerLink::Start() {
+  thread_ = std::thread(&PeerLink::Run, this);
+  sender_ = std::thread(&PeerLink::SendSightings, this);
+}
+
+std::shared_ptr<grpc::Channel> PeerLink::MakeChannel() const {
+  // Files are read at every connection, so rotated certificates apply.
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(tls_.client_ca());
+  tls.pem_cert_chain = ReadFile(tls_.cert());
+  tls.pem_private_key = ReadFile(tls_.key());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  if (!peer_.server_name().empty()) {
+    args.SetSslTargetNameOverride(peer_.server_name());
+  }
+  return grpc::CreateCustomChannel(peer_.address(), grpc::SslCredentials(tls),
+                                   args);
+}
+
+void PeerLink::SendSightings() {
+  std::shared_ptr<grpc::Channel> channel;
+  while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(300))) {
+    auto pending = node_->PendingSightings(peer_.org());
+    if (!pending.ok() || pending->empty()) continue;
+    if (!channel) channel = MakeChannel();
+    auto stub = v1::IndicatorService::NewStub(channel);
+    for (const OutboundSighting& s : *pending) {
+      v1::SightRequest req;
+      req.set_id(s.indicator_id);
+      req.set_count(s.count);
+      v1::ChangeResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+      grpc::Status st = stub->Sight(&ctx, req, &resp);
+      const bool permanent =
+          st.error_code() == grpc::StatusCode::NOT_FOUND ||
+          st.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+          st.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      if (!st.ok() && !permanent) {
+        channel.reset();  // retry on a fresh connection later
+        break;
+      }
+      if (permanent) {
+        spdlog::warn("peer {}: sighting of {} refused: {}", peer_.org(),
+                     s.indicator_id, st.error_message());
+      }
+      absl::Status ack = node_->AckSighting(s.seq);
+      if (!ack.ok()) {
+        spdlog::error("peer {}: cannot dequeue a sighting: {}", peer_.org(),
+                      ack.ToString());
+        break;
+      }
+    }
+  }
+}
 
 void PeerLink::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
@@ -37,6 +93,7 @@ void PeerLink::Stop() {
     if (call_ != nullptr) call_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
+  if (sender_.joinable()) sender_.join();
 }
 
 void PeerLink::Run() {
@@ -53,19 +110,7 @@ void PeerLink::Run() {
 }
 
 void PeerLink::RunOnce() {
-  // Files are read at every connection, so rotated certificates apply.
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(tls_.client_ca());
-  tls.pem_cert_chain = ReadFile(tls_.cert());
-  tls.pem_private_key = ReadFile(tls_.key());
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  if (!peer_.server_name().empty()) {
-    args.SetSslTargetNameOverride(peer_.server_name());
-  }
-  auto channel = grpc::CreateCustomChannel(peer_.address(),
-                                           grpc::SslCredentials(tls), args);
-  auto stub = v1::FeedService::NewStub(channel);
+  auto stub = v1::FeedService::NewStub(MakeChannel());
   auto cursor = node_->PeerCursor(peer_.org());
   if (!cursor.ok()) {
     spdlog::error("peer {}: cannot read its cursor: {}", peer_.org(),

@@ -3,12 +3,15 @@
 // from the stored cursor, and hands every batch to Node::ApplyFromPeer,
 // which stores the accepted entries and the new cursor in one transaction.
 // On any failure it reconnects after a capped exponential backoff with
-// jitter; a partner down for a day resumes where it left off.
+// jitter; a partner down for a day resumes where it left off. A second
+// thread reports this node's sightings of the partner's indicators back to
+// it (queued durably by Node; removed once the partner acknowledged them).
 //
 // Thread-safety: Start() once, Stop() from any thread (idempotent).
 #ifndef CSX_SERVER_SERVICE_PEER_LINK_H_
 #define CSX_SERVER_SERVICE_PEER_LINK_H_
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
 #include <atomic>
@@ -34,6 +37,9 @@ class PeerLink {
 
  private:
   void Run();
+  // Reports queued sightings to the partner until stopped.
+  void SendSightings();
+  std::shared_ptr<grpc::Channel> MakeChannel() const;
   // One connection: returns when the stream ends or fails.
   void RunOnce();
 
@@ -41,6 +47,7 @@ class PeerLink {
   const v1::TlsSection tls_;
   Node* const node_;
   std::thread thread_;
+  std::thread sender_;
   absl::Notification stop_;
   absl::Mutex mu_;
   grpc::ClientContext* call_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -34,6 +34,13 @@ struct AuditRecord {
   std::string hash;       // 32 raw bytes
 };
 
+// A sighting waiting to be reported to a partner.
+struct OutboundSighting {
+  int64_t seq = 0;
+  std::string indicator_id;
+  uint32_t count = 0;
+};
+
 // Filters of Store::Query; unset fields do not filter.
 struct QueryFilter {
   v1::IndicatorType type = v1::TYPE_UNSPECIFIED;
@@ -87,6 +94,12 @@ class Transaction {
   // expired nor revoked, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> DueForExpiry(absl::Time now,
                                                                 int limit) = 0;
+  // Queues a sighting to report to partner `org` (sent after commit).
+  virtual absl::Status EnqueueSighting(const std::string& org,
+                                       const std::string& indicator_id,
+                                       uint32_t count) = 0;
+  // Removes a reported sighting from the queue.
+  virtual absl::Status DeleteSighting(int64_t seq) = 0;
   // Records how far the feed of partner `org` has been applied.
   virtual absl::Status SetPeerCursor(const std::string& org,
                                      const std::string& cursor) = 0;
@@ -113,6 +126,9 @@ class Store {
   // The audit head anchor written with the last record: (seq, hash).
   virtual absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() = 0;
   virtual absl::StatusOr<StoreCounts> Counts() = 0;
+  // Queued sightings for partner `org`, oldest first.
+  virtual absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
+      const std::string& org, int limit) = 0;
   // The cursor stored with SetPeerCursor ("" when none).
   virtual absl::StatusOr<std::string> PeerCursor(const std::string& org) = 0;
   // Runs the backend's own integrity check.

@@ -1,6 +1,7 @@
-// Three real nodes on loopback: us.cisa <-> cl.csirt <-> co.colcert, with
-// agreements between Chile and each partner and none between the US and
-// Colombia, so that onward sharing through Chile is exercised.
+// Four real nodes on loopback with agreements modelled on Chile's 2018-2020
+// cooperation agreements: Chile-US (up to AMBER), Chile-UK (up to GREEN,
+// later start), Chile-Colombia (AMBER), and none between the US and
+// Colombia or the UK, so that onward sharing through Chile is exercised.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -27,22 +28,24 @@ struct Org {
 };
 
 std::string Agreement(const std::string& id, const std::string& partner,
-                      const std::string& share_tlp, bool forward_third_party,
-                      bool redistribute) {
+                      const std::string& max_tlp, bool forward_third_party,
+                      bool redistribute,
+                      const std::string& from = "2018-08-16") {
   return absl::StrCat(
       "  - id: ", id, "\n    partner: ", partner,
-      "\n    effective_from: 2018-08-16T00:00:00Z\n"
-      "    share: { max_tlp: ",
-      share_tlp,
+      "\n    effective_from: ", from,
+      "T00:00:00Z\n    share: { max_tlp: ", max_tlp,
       ", forward_third_party: ", forward_third_party ? "true" : "false",
-      " }\n    accept: { max_tlp: AMBER, redistribute: ",
-      redistribute ? "true" : "false", ", report_sightings: true }\n");
+      " }\n    accept: { max_tlp: ", max_tlp,
+      ", redistribute: ", redistribute ? "true" : "false",
+      ", report_sightings: true }\n");
 }
 
 class FederationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const std::string id : {"us.cisa", "cl.csirt", "co.colcert"}) {
+    for (const std::string id :
+         {"us.cisa", "cl.csirt", "co.colcert", "uk.ncsc"}) {
       Org o;
       o.id = id;
       o.port = FreePort();
@@ -78,14 +81,21 @@ class FederationTest : public ::testing::Test {
                         peer("cl.csirt") + "agreements:\n" +
                         Agreement("us-cl", "cl.csirt", "AMBER", false, true)},
         {"cl.csirt",
-         rules("cl.csirt", {"us.cisa", "co.colcert"}) + "peers:\n" +
-             peer("us.cisa") + peer("co.colcert") + "agreements:\n" +
+         rules("cl.csirt", {"us.cisa", "co.colcert", "uk.ncsc"}) + "peers:\n" +
+             peer("us.cisa") + peer("co.colcert") + peer("uk.ncsc") +
+             "agreements:\n" +
              Agreement("cl-us-2018", "us.cisa", "AMBER", true, true) +
-             Agreement("cl-co-2019", "co.colcert", "AMBER", true, true)},
+             Agreement("cl-co-2019", "co.colcert", "AMBER", true, true) +
+             Agreement("cl-uk-2020", "uk.ncsc", "GREEN", true, true,
+                       "2020-01-20")},
         {"co.colcert",
          rules("co.colcert", {"cl.csirt"}) + "peers:\n" + peer("cl.csirt") +
              "agreements:\n" +
              Agreement("co-cl", "cl.csirt", "AMBER", false, true)},
+        {"uk.ncsc", rules("uk.ncsc", {"cl.csirt"}) + "peers:\n" +
+                        peer("cl.csirt") + "agreements:\n" +
+                        Agreement("uk-cl", "cl.csirt", "GREEN", false, true,
+                                  "2020-01-20")},
     };
     for (auto& [id, o] : orgs) {
       const std::string config = absl::StrCat(
@@ -174,10 +184,25 @@ TEST_F(FederationTest, WhoEndsUpHoldingWhat) {
   EXPECT_EQ(at_co["path"], json::array({"us.cisa", "cl.csirt", "co.colcert"}));
   EXPECT_EQ(at_co.value("reporter", ""), "");
 
-  // Chile's own AMBER goes to both partners directly.
+  // The UK (up to GREEN) gets the US GREEN through Chile, nothing AMBER.
+  WaitFor("uk.ncsc", green, any, t0);
+  EXPECT_TRUE(Held("uk.ncsc", amber).is_null());
+
+  // A sighting in Colombia comes back to the origin through Chile.
+  ASSERT_EQ(Csx("co.colcert", orgs["co.colcert"].analyst,
+                {"sight", green, "--count", "2"})
+                .exit_code,
+            0);
+  auto sighted = [](const json& j) { return j["sightings"]["count"] == 2; };
+  const double sighting_ms = WaitFor("us.cisa", green, sighted, Clock::now());
+  std::printf("sighting from two hops away back at the origin: %.1f ms\n",
+              sighting_ms);
+
+  // Chile's own AMBER goes to both AMBER partners directly, not to the UK.
   const std::string cl_amber = Submit("cl.csirt", "amber.cl.example", "AMBER");
   WaitFor("us.cisa", cl_amber, any, Clock::now());
   WaitFor("co.colcert", cl_amber, any, Clock::now());
+  EXPECT_TRUE(Held("uk.ncsc", cl_amber).is_null());
 
   // A revocation at the origin reaches every holder.
   ASSERT_EQ(Csx("us.cisa", orgs["us.cisa"].analyst,
@@ -187,6 +212,7 @@ TEST_F(FederationTest, WhoEndsUpHoldingWhat) {
   auto revoked = [](const json& j) { return j["revoked"] == true; };
   WaitFor("cl.csirt", green, revoked, Clock::now());
   WaitFor("co.colcert", green, revoked, Clock::now());
+  WaitFor("uk.ncsc", green, revoked, Clock::now());
 
   // Nothing came back to its origin: the US holds only its own three.
   auto q = Csx("us.cisa", orgs["us.cisa"].reader,

@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS changes(
   time INTEGER NOT NULL,
   indicator_id TEXT NOT NULL,
   data BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS outbox(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  partner TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  count INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS audit(
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,
@@ -77,7 +82,8 @@ class SqliteStore::Writer {
  public:
   SqliteDbPtr db;
   std::optional<Statement> find_key, find_id, put, append_change, last_audit,
-      append_audit, set_head, due_expiry, set_meta;
+      append_audit, set_head, due_expiry, set_meta, enqueue_sighting,
+      delete_sighting;
 };
 
 // A reader connection borrowed from the pool for one call.
@@ -207,6 +213,22 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return ids;
   }
 
+  absl::Status EnqueueSighting(const std::string& org,
+                               const std::string& indicator_id,
+                               uint32_t count) override {
+    Statement& s = *w_.enqueue_sighting;
+    s.BindText(1, org);
+    s.BindText(2, indicator_id);
+    s.BindInt(3, count);
+    return s.Run();
+  }
+
+  absl::Status DeleteSighting(int64_t seq) override {
+    Statement& s = *w_.delete_sighting;
+    s.BindInt(1, seq);
+    return s.Run();
+  }
+
   absl::Status SetPeerCursor(const std::string& org,
                              const std::string& cursor) override {
     Statement& s = *w_.set_meta;
@@ -312,6 +334,14 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
           db,
           "INSERT INTO meta(key, value) VALUES (?, ?) "
           "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->enqueue_sighting,
+      Statement::Prepare(db,
+                         "INSERT INTO outbox(partner, indicator_id, count) "
+                         "VALUES (?, ?, ?)"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->delete_sighting,
+      Statement::Prepare(db, "DELETE FROM outbox WHERE seq = ?"));
   store->writer_ = std::move(writer);
   CSX_RETURN_IF_ERROR(store->CheckIntegrity());
   return store;
@@ -515,6 +545,26 @@ absl::StatusOr<std::string> SqliteStore::PeerCursor(const std::string& org) {
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::string();
   return std::string(s.ColumnBlob(0));
+}
+
+absl::StatusOr<std::vector<OutboundSighting>> SqliteStore::PendingSightings(
+    const std::string& org, int limit) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(),
+                         "SELECT seq, indicator_id, count FROM outbox WHERE "
+                         "partner = ? ORDER BY seq LIMIT ?"));
+  s.BindText(1, org);
+  s.BindInt(2, limit);
+  std::vector<OutboundSighting> out;
+  while (true) {
+    CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(OutboundSighting{s.ColumnInt(0), std::string(s.ColumnText(1)),
+                                   static_cast<uint32_t>(s.ColumnInt(2))});
+  }
+  return out;
 }
 
 absl::Status SqliteStore::CheckIntegrity() {

@@ -38,6 +38,8 @@ class SqliteStore : public Store {
   absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
   absl::StatusOr<StoreCounts> Counts() override;
   absl::StatusOr<std::string> PeerCursor(const std::string& org) override;
+  absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
+      const std::string& org, int limit) override;
   absl::Status CheckIntegrity() override;
   std::string Describe() const override { return "sqlite:" + path_; }
 
