@@ -325,18 +325,23 @@ CommandResult NodeFixture::Csx(const std::string& identity,
   return RunCommand(CsxArgv(identity, std::move(args)), stdin_file);
 }
 
-std::shared_ptr<grpc::Channel> NodeFixture::Channel(
-    const std::string& identity) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const std::string& ca_cert,
+                                           const std::string& identity) {
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(ca.cert());
+  tls.pem_root_certs = ReadFile(ca_cert);
   if (!identity.empty()) {
     tls.pem_cert_chain = ReadFile(identity + ".crt");
     tls.pem_private_key = ReadFile(identity + ".key");
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(node->address(), grpc::SslCredentials(tls),
-                                   args);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), args);
+}
+
+std::shared_ptr<grpc::Channel> NodeFixture::Channel(
+    const std::string& identity) {
+  return MakeChannel(node->address(), ca.cert(), identity);
 }
 
 }  // namespace csx::testing

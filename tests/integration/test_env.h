@@ -32,6 +32,12 @@ class TempDir {
 bool Shell(const std::string& command);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
+// A mutual-TLS channel to `address` trusting `ca_cert`, presenting
+// `identity`.crt/.key (none when `identity` is empty).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const std::string& ca_cert,
+                                           const std::string& identity);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 // Directory of the build tree (CSX_BIN_DIR).
