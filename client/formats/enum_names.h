@@ -1,7 +1,8 @@
 // Text names of the model's enums as the CLI prints them (SPEC section 1).
 //
-// A private copy for the client's formats, so they do not depend on the
-// server-side canonicalisation code. All functions are pure and thread-safe.
+// The names come from common/ (canonical.h, tlp.h, severity.h); a value a
+// newer server sends that this build does not know prints as its number.
+// All functions are pure and thread-safe.
 #ifndef CSX_CLIENT_FORMATS_ENUM_NAMES_H_
 #define CSX_CLIENT_FORMATS_ENUM_NAMES_H_
 

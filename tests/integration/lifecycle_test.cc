@@ -2,8 +2,13 @@
 // cleanly, SIGHUP with a bad config keeps the old one, a corrupt database
 // file is refused at start.
 #include <gmock/gmock.h>
+#include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "tests/integration/test_env.h"
 
@@ -99,6 +104,50 @@ TEST(LifecycleTest, NarrowedAgreementTakesEffectOnTheNextEntryServed) {
   EXPECT_THAT(why.out, HasSubstr("\"rule\":\"tlp_above_max\""));
   EXPECT_THAT(why.out,
               HasSubstr("above max_tlp GREEN of agreement cl-us-2018"));
+}
+
+TEST(LifecycleTest, CertificatesAndTrustedCasReloadWithoutRestart) {
+  NodeFixture f;
+  std::string cfg = ReadFile(f.node->config_path());
+  cfg.replace(cfg.find("client_ca: ca.crt }"), 19,
+              "client_ca: ca.crt, reload_interval_seconds: 1 }");
+  WriteFile(f.node->config_path(), cfg);
+  ASSERT_TRUE(f.node->Start());
+  auto served_cn = [&]() -> std::string {
+    auto stub = f.Stub<v1::AdminService>(f.admin);
+    grpc::ClientContext ctx;
+    v1::StatusResponse resp;
+    if (!stub->Status(&ctx, v1::StatusRequest(), &resp).ok()) return "";
+    auto cn = ctx.auth_context()->FindPropertyValues("x509_common_name");
+    return cn.empty() ? "" : std::string(cn[0].data(), cn[0].size());
+  };
+  EXPECT_EQ(served_cn(), "node.cl.csirt");
+
+  // Rotate the node certificate and trust a second CA, in place.
+  f.ca.IssueServer("node-next", "node2.cl.csirt");
+  std::filesystem::copy_file(f.tmp.File("node-next.key"),
+                             f.tmp.File("node.key"),
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(f.tmp.File("node-next.crt"),
+                             f.tmp.File("node.crt"),
+                             std::filesystem::copy_options::overwrite_existing);
+  TestCa second(f.tmp.path(), "second-ca");
+  const std::string newcomer =
+      second.Issue("newcomer", "carol", "URI:csx://cl.csirt/analyst/carol");
+  EXPECT_EQ(f.Csx(newcomer, {"query"}).exit_code, 2);  // not trusted yet
+  WriteFile(f.tmp.File("ca.crt"),
+            ReadFile(f.ca.cert()) + ReadFile(second.cert()));
+
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  std::string cn;
+  while (std::chrono::steady_clock::now() < deadline &&
+         cn != "node2.cl.csirt") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cn = served_cn();
+  }
+  EXPECT_EQ(cn, "node2.cl.csirt");
+  EXPECT_EQ(f.Csx(newcomer, {"query"}).exit_code, 0);
 }
 
 TEST(LifecycleTest, CorruptDatabaseIsRefused) {
