@@ -37,6 +37,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                        AgreementSet::Create(config.agreements()));
   d->node_->SetAgreements(
       std::make_shared<const AgreementSet>(std::move(agreements)));
+  CSX_ASSIGN_OR_RETURN(Warninglists lists,
+                       Warninglists::Create(config.warninglists()));
+  d->node_->SetWarninglists(
+      std::make_shared<const Warninglists>(std::move(lists)));
   CSX_ASSIGN_OR_RETURN(
       PrincipalMapper mapper,
       PrincipalMapper::Create(config.node().org(), config.principals()));
@@ -105,8 +109,12 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
       PrincipalMapper::Create(config.node().org(), config.principals()));
   CSX_ASSIGN_OR_RETURN(AgreementSet agreements,
                        AgreementSet::Create(config.agreements()));
-  // Both are built before either is put in force.
+  CSX_ASSIGN_OR_RETURN(Warninglists lists,
+                       Warninglists::Create(config.warninglists()));
+  // All are built before any is put in force.
   auth_->Replace(std::move(mapper));
+  node_->SetWarninglists(
+      std::make_shared<const Warninglists>(std::move(lists)));
   node_->SetAgreements(
       std::make_shared<const AgreementSet>(std::move(agreements)));
   const bool peers_changed =

@@ -91,16 +91,20 @@ absl::Status SetInputField(absl::string_view field, absl::string_view text,
     }
     return SetConfidence(n, input);
   }
-  google::protobuf::Timestamp* ts = nullptr;
-  if (field == "valid_from") ts = input->mutable_valid_from();
-  if (field == "valid_until") ts = input->mutable_valid_until();
-  if (field == "first_seen") ts = input->mutable_first_seen();
-  if (field == "last_seen") ts = input->mutable_last_seen();
-  if (ts != nullptr) {
+  const bool is_time = field == "valid_from" || field == "valid_until" ||
+                       field == "first_seen" || field == "last_seen";
+  if (is_time) {
+    // Empty leaves the field unset: mutable_*() would mark it present.
     if (trimmed.empty()) return absl::OkStatus();
     absl::Status s = CheckUtf8(field, trimmed);
     if (!s.ok()) return s;
-    return SetTime(field, trimmed, ts);
+    if (field == "valid_from")
+      return SetTime(field, trimmed, input->mutable_valid_from());
+    if (field == "valid_until")
+      return SetTime(field, trimmed, input->mutable_valid_until());
+    if (field == "first_seen")
+      return SetTime(field, trimmed, input->mutable_first_seen());
+    return SetTime(field, trimmed, input->mutable_last_seen());
   }
   return FieldError(field, "unknown field");
 }

@@ -32,8 +32,11 @@ absl::Status SetFromJson(absl::string_view prefix, const std::string& key,
   if (key == "confidence") {
     if (v.is_number_unsigned()) {
       const uint64_t n = v.get<uint64_t>();
-      return Nest(prefix, SetConfidence(n > 100 ? 101 : static_cast<int64_t>(n),
-                                        input));
+      if (n > 100) {
+        return FieldError(prefix, key,
+                          absl::StrCat(n, " is out of range 0..100"));
+      }
+      return Nest(prefix, SetConfidence(static_cast<int64_t>(n), input));
     }
     if (v.is_number_integer()) {
       return Nest(prefix, SetConfidence(v.get<int64_t>(), input));

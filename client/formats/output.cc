@@ -1,5 +1,8 @@
 #include "client/formats/output.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,179 +14,102 @@
 namespace csx::formats {
 namespace {
 
-constexpr size_t kTableValueWidth = 60;
+using Json = nlohmann::json;
+
+constexpr size_t kMaxTableValueWidth = 60;
+constexpr size_t kMaxTableTagsWidth = 30;
+
+struct FormatName {
+  absl::string_view name;
+  OutputFormat format;
+};
+
+// Adding a format (stix, ...) is one line here plus its case in the writer.
+constexpr FormatName kFormats[] = {
+    {"table", OutputFormat::kTable},
+    {"json", OutputFormat::kJson},
+    {"jsonl", OutputFormat::kJsonl},
+    {"csv", OutputFormat::kCsv},
+};
+
+// Never throws: invalid UTF-8 (which protobuf should already have refused)
+// is replaced rather than aborting the output.
+std::string Dump(const Json& j, int indent) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string Time(const google::protobuf::Timestamp& ts) {
   return IsSet(ts) ? csx::FormatTime(FromProto(ts)) : "";
 }
 
-std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items,
-                   absl::string_view sep) {
-  return absl::StrJoin(items, sep);
+std::string JoinList(
+    const google::protobuf::RepeatedPtrField<std::string>& list,
+    absl::string_view sep) {
+  return absl::StrJoin(list.begin(), list.end(), sep);
 }
 
-// A JSON value as one cell: strings bare, arrays of scalars joined.
-std::string Cell(const nlohmann::json& v, absl::string_view sep) {
+// A JSON value as one cell of text: strings raw, arrays of scalars joined
+// with `sep`, anything else nested as compact JSON.
+std::string Cell(const Json& v, absl::string_view sep) {
+  if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_array()) {
+  if (v.is_array() && std::none_of(v.begin(), v.end(), [](const Json& e) {
+        return e.is_structured();
+      })) {
     std::vector<std::string> parts;
-    for (const auto& item : v) {
-      if (item.is_structured()) return v.dump();
-      parts.push_back(item.is_string() ? item.get<std::string>() : item.dump());
-    }
+    for (const Json& e : v) parts.push_back(Cell(e, sep));
     return absl::StrJoin(parts, sep);
   }
-  return v.dump();
+  return Dump(v, -1);
 }
 
-const std::vector<std::string>& TableHeaders(bool entries) {
-  static const auto* plain = new std::vector<std::string>{
-      "ID",  "TYPE", "VALUE",  "TLP",      "CONF",
-      "SEV", "TAGS", "ORIGIN", "MODIFIED", "FLAGS"};
-  static const auto* feed = [] {
-    auto* v = new std::vector<std::string>{"SEQ", "OP"};
-    v->insert(v->end(), plain->begin(), plain->end());
-    return v;
-  }();
-  return entries ? *feed : *plain;
+std::vector<std::string> TableHeaders(bool entries) {
+  std::vector<std::string> h;
+  if (entries) h = {"SEQ", "OP"};
+  for (const char* c : {"ID", "TYPE", "VALUE", "TLP", "CONF", "SEV", "TAGS",
+                        "ORIGIN", "MODIFIED", "FLAGS"}) {
+    h.emplace_back(c);
+  }
+  return h;
 }
 
 }  // namespace
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
-  const std::string n = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
-  if (n == "table") return OutputFormat::kTable;
-  if (n == "json") return OutputFormat::kJson;
-  if (n == "jsonl") return OutputFormat::kJsonl;
-  if (n == "csv") return OutputFormat::kCsv;
+  const std::string lower =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+  std::vector<absl::string_view> names;
+  for (const FormatName& f : kFormats) {
+    if (f.name == lower) return f.format;
+    names.push_back(f.name);
+  }
+  const absl::string_view last = names.back();
+  names.pop_back();
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown output format '", name,
-                   "' (expected table, json, jsonl or csv)"));
+      absl::StrCat("unknown output format '", name, "' (expected ",
+                   absl::StrJoin(names, ", "), " or ", last, ")"));
 }
 
 std::string OutputFormatName(OutputFormat format) {
-  switch (format) {
-    case OutputFormat::kTable:
-      return "table";
-    case OutputFormat::kJson:
-      return "json";
-    case OutputFormat::kJsonl:
-      return "jsonl";
-    case OutputFormat::kCsv:
-      return "csv";
+  for (const FormatName& f : kFormats) {
+    if (f.format == format) return std::string(f.name);
   }
   return "";
 }
 
 const std::vector<std::string>& IndicatorCsvColumns() {
-  static const auto* columns = new std::vector<std::string>{
+  static const auto* const kColumns = new std::vector<std::string>{
       "id",          "type",       "value",     "tlp",         "confidence",
       "severity",    "tags",       "sectors",   "description", "valid_from",
       "valid_until", "first_seen", "last_seen", "origin",      "created",
       "modified",    "version",    "revoked",   "sightings",   "warnings"};
-  return *columns;
+  return *kColumns;
 }
 
 IndicatorWriter::IndicatorWriter(OutputFormat format, std::ostream& out)
     : format_(format), out_(out) {}
 
 IndicatorWriter::~IndicatorWriter() = default;
-
-void IndicatorWriter::WriteJsonLine(const nlohmann::json& j) {
-  out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-       << "\n";
-  out_.flush();
-}
-
-std::vector<std::string> IndicatorWriter::CsvCells(
-    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
-  std::vector<std::string> cells;
-  if (kind_ == Kind::kEntries) {
-    cells.push_back(entry ? absl::StrCat(entry->seq()) : "");
-    cells.push_back(entry ? ChangeOpToString(entry->op()) : "");
-  }
-  std::vector<std::string> warnings;
-  for (const auto& w : ind.warnings())
-    warnings.push_back(absl::StrCat(w.list(), ": ", w.detail()));
-  const std::vector<std::string> rest = {ind.id(),
-                                         TypeToString(ind.type()),
-                                         ind.value(),
-                                         TlpToString(ind.tlp()),
-                                         absl::StrCat(ind.confidence()),
-                                         SeverityToString(ind.severity()),
-                                         Joined(ind.tags(), ";"),
-                                         Joined(ind.sectors(), ";"),
-                                         ind.description(),
-                                         Time(ind.valid_from()),
-                                         Time(ind.valid_until()),
-                                         Time(ind.first_seen()),
-                                         Time(ind.last_seen()),
-                                         ind.origin(),
-                                         Time(ind.created()),
-                                         Time(ind.modified()),
-                                         absl::StrCat(ind.version()),
-                                         ind.revoked() ? "true" : "false",
-                                         absl::StrCat(ind.sighting_count()),
-                                         absl::StrJoin(warnings, ";")};
-  cells.insert(cells.end(), rest.begin(), rest.end());
-  return cells;
-}
-
-std::vector<std::string> IndicatorWriter::TableCells(
-    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
-  std::vector<std::string> cells;
-  if (kind_ == Kind::kEntries) {
-    cells.push_back(entry ? absl::StrCat(entry->seq()) : "");
-    cells.push_back(entry ? ChangeOpToString(entry->op()) : "");
-  }
-  std::string flags;
-  if (ind.revoked()) flags += "revoked ";
-  if (ind.expired()) flags += "expired ";
-  if (!ind.warnings().empty()) flags += "warning ";
-  const std::vector<std::string> rest = {
-      ind.id(),
-      TypeToString(ind.type()),
-      Truncate(SanitizeForTerminal(ind.value()), kTableValueWidth),
-      TlpToString(ind.tlp()),
-      absl::StrCat(ind.confidence()),
-      SeverityToString(ind.severity()),
-      Truncate(SanitizeForTerminal(Joined(ind.tags(), ",")), 30),
-      ind.origin(),
-      Time(ind.modified()),
-      std::string(absl::StripTrailingAsciiWhitespace(flags))};
-  cells.insert(cells.end(), rest.begin(), rest.end());
-  return cells;
-}
-
-void IndicatorWriter::Add(const v1::Indicator& ind,
-                          const v1::FeedEntry* entry) {
-  if (kind_ == Kind::kNone) {
-    kind_ = entry ? Kind::kEntries : Kind::kIndicators;
-    if (format_ == OutputFormat::kCsv) {
-      std::vector<std::string> header;
-      if (kind_ == Kind::kEntries) header = {"seq", "op"};
-      header.insert(header.end(), IndicatorCsvColumns().begin(),
-                    IndicatorCsvColumns().end());
-      out_ << CsvRow(header);
-    } else if (format_ == OutputFormat::kTable) {
-      table_.emplace(TableHeaders(kind_ == Kind::kEntries));
-    }
-  }
-  switch (format_) {
-    case OutputFormat::kJsonl:
-      WriteJsonLine(entry ? FeedEntryToJson(*entry) : IndicatorToJson(ind));
-      break;
-    case OutputFormat::kJson:
-      array_.push_back(entry ? FeedEntryToJson(*entry) : IndicatorToJson(ind));
-      break;
-    case OutputFormat::kCsv:
-      out_ << CsvRow(CsvCells(ind, entry));
-      break;
-    case OutputFormat::kTable:
-      table_->AddRow(TableCells(ind, entry));
-      break;
-  }
-}
 
 void IndicatorWriter::Write(const v1::Indicator& indicator) {
   Add(indicator, nullptr);
@@ -193,6 +119,109 @@ void IndicatorWriter::WriteEntry(const v1::FeedEntry& entry) {
   Add(entry.indicator(), &entry);
 }
 
+void IndicatorWriter::Add(const v1::Indicator& indicator,
+                          const v1::FeedEntry* entry) {
+  const bool first = kind_ == Kind::kNone;
+  if (first) kind_ = entry != nullptr ? Kind::kEntries : Kind::kIndicators;
+  switch (format_) {
+    case OutputFormat::kJsonl:
+      WriteJsonLine(entry != nullptr ? FeedEntryToJson(*entry)
+                                     : IndicatorToJson(indicator));
+      break;
+    case OutputFormat::kJson:
+      array_.push_back(entry != nullptr ? FeedEntryToJson(*entry)
+                                        : IndicatorToJson(indicator));
+      break;
+    case OutputFormat::kCsv:
+      if (first) {
+        std::vector<std::string> header;
+        if (kind_ == Kind::kEntries) header = {"seq", "op"};
+        const auto& cols = IndicatorCsvColumns();
+        header.insert(header.end(), cols.begin(), cols.end());
+        out_ << CsvRow(header);
+      }
+      out_ << CsvRow(CsvCells(indicator, entry));
+      break;
+    case OutputFormat::kTable:
+      if (first) table_.emplace(TableHeaders(kind_ == Kind::kEntries));
+      table_->AddRow(TableCells(indicator, entry));
+      break;
+  }
+}
+
+std::vector<std::string> IndicatorWriter::CsvCells(
+    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
+  std::vector<std::string> cells;
+  if (kind_ == Kind::kEntries) {
+    cells.push_back(entry != nullptr ? absl::StrCat(entry->seq()) : "");
+    cells.push_back(entry != nullptr ? ChangeOpToString(entry->op()) : "");
+  }
+  std::vector<std::string> warnings;
+  for (const v1::Warning& w : ind.warnings()) {
+    warnings.push_back(absl::StrCat(w.list(), ": ", w.detail()));
+  }
+  for (std::string& c : std::vector<std::string>{
+           ind.id(),
+           TypeToString(ind.type()),
+           ind.value(),
+           TlpToString(ind.tlp()),
+           absl::StrCat(ind.confidence()),
+           SeverityToString(ind.severity()),
+           JoinList(ind.tags(), ";"),
+           JoinList(ind.sectors(), ";"),
+           ind.description(),
+           Time(ind.valid_from()),
+           Time(ind.valid_until()),
+           Time(ind.first_seen()),
+           Time(ind.last_seen()),
+           ind.origin(),
+           Time(ind.created()),
+           Time(ind.modified()),
+           absl::StrCat(ind.version()),
+           ind.revoked() ? "true" : "false",
+           absl::StrCat(ind.sighting_count()),
+           absl::StrJoin(warnings, ";"),
+       }) {
+    cells.push_back(std::move(c));
+  }
+  return cells;
+}
+
+std::vector<std::string> IndicatorWriter::TableCells(
+    const v1::Indicator& ind, const v1::FeedEntry* entry) const {
+  std::vector<std::string> cells;
+  if (kind_ == Kind::kEntries) {
+    cells.push_back(entry != nullptr ? absl::StrCat(entry->seq()) : "");
+    cells.push_back(entry != nullptr ? ChangeOpToString(entry->op()) : "");
+  }
+  std::vector<std::string> flags;
+  if (ind.revoked()) flags.push_back("REVOKED");
+  if (ind.expired()) flags.push_back("EXPIRED");
+  for (const v1::Warning& w : ind.warnings()) {
+    flags.push_back(absl::StrCat("!", w.list()));
+  }
+  for (std::string& c : std::vector<std::string>{
+           ind.id(),
+           TypeToString(ind.type()),
+           Truncate(ind.value(), kMaxTableValueWidth),
+           TlpToString(ind.tlp()),
+           absl::StrCat(ind.confidence()),
+           SeverityToString(ind.severity()),
+           Truncate(JoinList(ind.tags(), ","), kMaxTableTagsWidth),
+           ind.origin(),
+           Time(ind.modified()),
+           absl::StrJoin(flags, " "),
+       }) {
+    cells.push_back(std::move(c));
+  }
+  return cells;
+}
+
+void IndicatorWriter::WriteJsonLine(const nlohmann::json& j) {
+  out_ << Dump(j, -1) << '\n';
+  out_.flush();
+}
+
 void IndicatorWriter::WriteObject(const nlohmann::json& object) {
   wrote_object_ = true;
   switch (format_) {
@@ -200,23 +229,33 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
       WriteJsonLine(object);
       break;
     case OutputFormat::kJson:
-      out_ << object.dump(2, ' ', false,
-                          nlohmann::json::error_handler_t::replace)
-           << "\n";
+      out_ << Dump(object, 2) << '\n';
       break;
-    case OutputFormat::kCsv: {
+    case OutputFormat::kCsv:
+      if (!object.is_object()) {
+        out_ << CsvRow({Cell(object, ";")});
+        break;
+      }
       out_ << CsvRow({"key", "value"});
-      for (const auto& [k, v] : object.items())
-        out_ << CsvRow({k, Cell(v, ";")});
+      for (const auto& [key, v] : object.items()) {
+        out_ << CsvRow({key, Cell(v, ";")});
+      }
       break;
-    }
     case OutputFormat::kTable: {
+      if (!object.is_object()) {
+        out_ << SanitizeForTerminal(Cell(object, ", ")) << '\n';
+        break;
+      }
       size_t width = 0;
-      for (const auto& [k, v] : object.items())
-        width = std::max(width, k.size());
-      for (const auto& [k, v] : object.items()) {
-        out_ << k << ":" << std::string(width - k.size() + 1, ' ')
-             << SanitizeForTerminal(Cell(v, ", ")) << "\n";
+      for (const auto& [key, v] : object.items()) {
+        width = std::max(width, DisplayWidth(key) + 1);
+      }
+      for (const auto& [key, v] : object.items()) {
+        std::string line = SanitizeForTerminal(key) + ":";
+        line.append(width + 1 - DisplayWidth(line), ' ');
+        line += SanitizeForTerminal(Cell(v, ", "));
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out_ << line << '\n';
       }
       break;
     }
@@ -227,12 +266,18 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
 void IndicatorWriter::Finish() {
   if (finished_) return;
   finished_ = true;
-  if (format_ == OutputFormat::kJson &&
-      (kind_ != Kind::kNone || !wrote_object_)) {
-    out_ << array_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-         << "\n";
-  } else if (format_ == OutputFormat::kTable && table_ && !table_->empty()) {
-    table_->Print(out_);
+  switch (format_) {
+    case OutputFormat::kJson:
+      if (kind_ != Kind::kNone || !wrote_object_) {
+        out_ << Dump(array_, 2) << '\n';
+      }
+      break;
+    case OutputFormat::kTable:
+      if (table_.has_value()) table_->Print(out_);
+      break;
+    case OutputFormat::kJsonl:
+    case OutputFormat::kCsv:
+      break;
   }
   out_.flush();
 }

@@ -7,14 +7,18 @@
 //   json   one pretty JSON array of everything written, printed by Finish;
 //   csv    a header row, then one RFC 4180 row per item, written at once;
 //          lists joined with ';'; readable again by ReadCsv;
-//   table  aligned columns for people, buffered and printed by Finish.
-// Objects given to WriteObject are printed at once in every format.
+//   table  aligned columns for people, buffered and printed by Finish:
+//          ID TYPE VALUE TLP CONF SEV TAGS ORIGIN MODIFIED FLAGS (SEQ OP
+//          first for feed entries); VALUE cut to 60 and TAGS to 30 code
+//          points with "…"; FLAGS holds REVOKED, EXPIRED and "!<list>" per
+//          warninglist hit; control characters are shown as '?'.
+// Objects given to WriteObject are printed and flushed at once in every
+// format.
 //
 // Not thread-safe. The stream is borrowed and must outlive the writer.
 #ifndef CSX_CLIENT_FORMATS_OUTPUT_H_
 #define CSX_CLIENT_FORMATS_OUTPUT_H_
 
-#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -32,8 +36,8 @@ namespace csx::formats {
 enum class OutputFormat { kTable, kJson, kJsonl, kCsv };
 
 // Parses an --output value ("table", "json", "jsonl", "csv";
-// case-insensitive). Fails with InvalidArgument "unknown output format 'x'
-// (expected table, json, jsonl or csv)".
+// case-insensitive, surrounding blanks ignored). Fails with InvalidArgument
+// "unknown output format 'x' (expected table, json, jsonl or csv)".
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 
 // The --output name of `format` ("table", ...).

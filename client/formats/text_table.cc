@@ -62,7 +62,10 @@ std::string SanitizeForTerminal(absl::string_view text) {
     // U+0080..U+009F are C1 controls (CSI is U+009B on some terminals).
     const bool c1 = len == 2 && seq.size() == 2 && c == 0xC2 &&
                     static_cast<unsigned char>(seq[1]) < 0xA0;
-    if (!c1 && seq.size() == len && IsValidUtf8(seq)) {
+    if (c1) {
+      out += '?';
+      i += 2;
+    } else if (seq.size() == len && IsValidUtf8(seq)) {
       out.append(seq.data(), seq.size());
       i += len;
     } else {

@@ -19,6 +19,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "server/core/principal_mapper.h"
+#include "server/core/warninglists.h"
 
 namespace csx {
 namespace {
@@ -268,6 +269,7 @@ absl::StatusOr<v1::NodeConfig> LoadConfigFile(const std::string& path) {
   resolve(config.mutable_tls()->mutable_client_ca());
   resolve(config.mutable_tls()->mutable_crl());
   resolve(config.mutable_store()->mutable_sqlite());
+  for (auto& f : *config.mutable_warninglists()->mutable_files()) resolve(&f);
   return config;
 }
 
@@ -311,6 +313,8 @@ absl::Status ValidateConfig(const v1::NodeConfig& c) {
         CheckHostPort(p + ".address", c.peers(i).address(), true));
   }
   CSX_RETURN_IF_ERROR(ValidateAgreements(c));
+  auto lists = Warninglists::Create(c.warninglists());
+  if (!lists.ok()) return lists.status();
   const auto& l = c.limits();
   if (l.max_message_bytes() != 0 && l.max_message_bytes() < 4096) {
     return Bad("limits.max_message_bytes", "at least 4096");

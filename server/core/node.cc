@@ -54,6 +54,11 @@ void Node::SetAgreements(std::shared_ptr<const AgreementSet> agreements) {
   policy_ = std::move(next);
 }
 
+void Node::SetWarninglists(std::shared_ptr<const Warninglists> lists) {
+  absl::MutexLock lock(&policy_mu_);
+  warninglists_ = std::move(lists);
+}
+
 std::shared_ptr<const SharingPolicy> Node::policy() {
   absl::MutexLock lock(&policy_mu_);
   return policy_;
@@ -155,8 +160,25 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
   // Validation needs no lock: do it before the write transaction.
   std::vector<absl::StatusOr<ValidInput>> inputs;
   inputs.reserve(n);
-  for (const auto& item : request.items())
-    inputs.push_back(ValidateInput(item));
+  std::shared_ptr<const Warninglists> lists;
+  {
+    absl::MutexLock lock(&policy_mu_);
+    lists = warninglists_;
+  }
+  std::vector<std::vector<WarninglistHit>> hits(n);
+  for (int i = 0; i < n; ++i) {
+    inputs.push_back(ValidateInput(request.items(i)));
+    if (!inputs[i].ok() || !lists) continue;
+    hits[i] = lists->Check(inputs[i]->type, inputs[i]->value);
+    for (const auto& h : hits[i]) {
+      if (h.refuse) {
+        inputs[i] = absl::InvalidArgumentError(absl::StrCat(
+            "value: '", h.warning.detail(), "' is on warninglist '",
+            h.warning.list(), "', which this node refuses"));
+        break;
+      }
+    }
+  }
 
   v1::SubmitResponse response;
   std::vector<std::string> ids;
@@ -178,6 +200,8 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
     v1::Indicator ind =
         existing ? Merge(*existing, in, now)
                  : NewIndicator(in, NewUuid(), options_.org, who.name, now);
+    ind.clear_warnings();
+    for (const auto& h : hits[i]) *ind.add_warnings() = h.warning;
     CSX_RETURN_IF_ERROR(txn->Put(ind));
     CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_UPSERT, now, ind));
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);

@@ -21,6 +21,7 @@
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
 #include "server/core/principal.h"
+#include "server/core/warninglists.h"
 #include "server/policy/sharing_policy.h"
 #include "server/store/store.h"
 
@@ -96,6 +97,9 @@ class Node {
   }
   absl::Status AckSighting(int64_t seq);
 
+  // Puts new warninglists in force for every later submission.
+  void SetWarninglists(std::shared_ptr<const Warninglists> lists);
+
   // Puts a new set of agreements in force for every later decision.
   void SetAgreements(std::shared_ptr<const AgreementSet> agreements);
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);
@@ -151,6 +155,7 @@ class Node {
 
   absl::Mutex policy_mu_;
   std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);
+  std::shared_ptr<const Warninglists> warninglists_ ABSL_GUARDED_BY(policy_mu_);
 
   absl::Mutex head_mu_;
   uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;

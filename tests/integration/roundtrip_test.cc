@@ -51,6 +51,10 @@ TEST_F(RoundTripTest, SubmitGetQueryPull) {
   EXPECT_EQ(got[0]["origin"], "cl.csirt");
   EXPECT_EQ(got[0]["sectors"], json::array({"finance"}));
   EXPECT_EQ(got[0]["version"], 1);
+  // A documentation address: stored, with the warninglist that flags it.
+  ASSERT_EQ(got[0]["warnings"].size(), 1u) << got.dump();
+  EXPECT_EQ(got[0]["warnings"][0]["list"], "rfc5737-documentation");
+  EXPECT_EQ(created["warnings"][0]["list"], "rfc5737-documentation");
 
   json net = JsonOut(f.Csx(f.analyst, {"submit", "--type", "cidr", "--value",
                                        "198.51.100.99/24", "-o", "json"}));

@@ -104,6 +104,10 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
        "", "", "agreements[0].share.max_age"},
       {"peers:\n  - { org: us.cisa }\n", "", "", "peers[0].address"},
       {"node: [1, 2\n", "", "", "YAML syntax error"},
+      {"warninglists: { refuse: [nonsense] }\n", "", "",
+       "warninglists.refuse[0]"},
+      {"warninglists: { files: [/nonexistent.json] }\n", "", "",
+       "warninglists.files"},
   };
   for (const auto& c : cases) {
     std::string yaml = Base();

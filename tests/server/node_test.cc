@@ -83,6 +83,28 @@ TEST_F(NodeTest, BadItemsAreRejectedAloneWithIndexAndReason) {
   EXPECT_EQ(got->tlp(), v1::TLP_AMBER);  // default
 }
 
+TEST_F(NodeTest, WarninglistHitsAreFlaggedOrRefused) {
+  v1::WarninglistSection config;
+  config.add_refuse("public-dns-resolvers");
+  auto lists = Warninglists::Create(config);
+  ASSERT_THAT(lists, IsOk());
+  node_->SetWarninglists(
+      std::make_shared<const Warninglists>(std::move(*lists)));
+  auto r = SubmitOk({Input("ipv4", "10.9.9.9"), Input("ipv4", "8.8.8.8"),
+                     Input("ipv4", "45.33.32.156")});
+  EXPECT_EQ(r.results(0).outcome(), v1::OUTCOME_CREATED);
+  ASSERT_EQ(r.results(0).warnings_size(), 1);
+  EXPECT_EQ(r.results(0).warnings(0).list(), "rfc1918-private");
+  auto got = node_->Get(reader_, r.results(0).id());
+  ASSERT_THAT(got, IsOk());
+  ASSERT_EQ(got->warnings_size(), 1);  // stored and shown with the indicator
+  EXPECT_EQ(r.results(1).outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_THAT(r.results(1).error(),
+              HasSubstr("warninglist 'public-dns-resolvers'"));
+  EXPECT_EQ(r.results(2).outcome(), v1::OUTCOME_CREATED);
+  EXPECT_EQ(r.results(2).warnings_size(), 0);
+}
+
 TEST_F(NodeTest, EmptyAndOversizedBatchesAreRefused) {
   EXPECT_THAT(node_->Submit(analyst_, v1::SubmitRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items")));

@@ -1,0 +1,60 @@
+#include "client/formats/format_detect.h"
+
+#include <ostream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+
+namespace csx::formats {
+namespace {
+
+using ::csx::testing::IsOk;
+using ::csx::testing::StatusIs;
+using ::testing::HasSubstr;
+
+struct DetectCase {
+  std::string path;
+  std::string content;
+  std::string want;
+};
+
+void PrintTo(const DetectCase& c, std::ostream* os) {
+  *os << c.path << " -> " << c.want;
+}
+
+class DetectFormatTest : public ::testing::TestWithParam<DetectCase> {};
+
+TEST_P(DetectFormatTest, Detects) {
+  const DetectCase& c = GetParam();
+  auto got = DetectFormat(c.path, c.content);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, c.want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, DetectFormatTest,
+    ::testing::Values(
+        // The extension wins over the content.
+        DetectCase{"iocs.csv", "{\"type\":\"ipv4\"}", "csv"},
+        DetectCase{"/tmp/x/IOCS.CSV", "", "csv"},
+        DetectCase{"iocs.jsonl", "type,value", "jsonl"},
+        DetectCase{"iocs.ndjson", "", "jsonl"},
+        DetectCase{"iocs.json", "", "jsonl"},
+        // Otherwise the first non-blank character decides.
+        DetectCase{"-", "\n  {\"type\":\"ipv4\"}\n", "jsonl"},
+        DetectCase{"-", "\xEF\xBB\xBF{}", "jsonl"},
+        DetectCase{"-", "type,value\n", "csv"},
+        DetectCase{"iocs.txt", "{}", "jsonl"},
+        DetectCase{"dir.csv/iocs", "{}", "jsonl"},
+        DetectCase{".csv", "{}", "jsonl"}));
+
+TEST(DetectFormatTest, EmptyInputWithoutExtensionFails) {
+  EXPECT_THAT(
+      DetectFormat("-", " \n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("use --format")));
+}
+
+}  // namespace
+}  // namespace csx::formats
