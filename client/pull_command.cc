@@ -17,6 +17,7 @@ class FeedOutput {
   // Writes a batch, then records its cursor. False on a cursor-file error.
   bool Emit(const v1::PullResponse& batch) {
     for (const auto& e : batch.entries()) writer_.WriteEntry(e);
+    writer_.EndBatch();
     total_ += batch.entries_size();
     ctx_.out->flush();
     cursor_ = batch.cursor();

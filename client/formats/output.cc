@@ -26,11 +26,29 @@ struct FormatName {
 
 // Adding a format (stix, ...) is one line here plus its case in the writer.
 constexpr FormatName kFormats[] = {
-    {"table", OutputFormat::kTable},
-    {"json", OutputFormat::kJson},
-    {"jsonl", OutputFormat::kJsonl},
-    {"csv", OutputFormat::kCsv},
+    {"table", OutputFormat::kTable},       {"json", OutputFormat::kJson},
+    {"jsonl", OutputFormat::kJsonl},       {"csv", OutputFormat::kCsv},
+    {"stix", OutputFormat::kStix},         {"zeek", OutputFormat::kZeek},
+    {"suricata", OutputFormat::kSuricata}, {"rpz", OutputFormat::kRpz},
+    {"nftables", OutputFormat::kNftables},
 };
+
+std::unique_ptr<RecordSink> NewSink(OutputFormat format, std::ostream& out) {
+  switch (format) {
+    case OutputFormat::kStix:
+      return NewStixSink(out);
+    case OutputFormat::kZeek:
+      return NewProfileSink(FeedProfile::kZeek, out);
+    case OutputFormat::kSuricata:
+      return NewProfileSink(FeedProfile::kSuricata, out);
+    case OutputFormat::kRpz:
+      return NewProfileSink(FeedProfile::kRpz, out);
+    case OutputFormat::kNftables:
+      return NewProfileSink(FeedProfile::kNftables, out);
+    default:
+      return nullptr;
+  }
+}
 
 // Never throws: invalid UTF-8 (which protobuf should already have refused)
 // is replaced rather than aborting the output.
@@ -107,7 +125,7 @@ const std::vector<std::string>& IndicatorCsvColumns() {
 }
 
 IndicatorWriter::IndicatorWriter(OutputFormat format, std::ostream& out)
-    : format_(format), out_(out) {}
+    : format_(format), out_(out), sink_(NewSink(format, out)) {}
 
 IndicatorWriter::~IndicatorWriter() = default;
 
@@ -123,6 +141,10 @@ void IndicatorWriter::Add(const v1::Indicator& indicator,
                           const v1::FeedEntry* entry) {
   const bool first = kind_ == Kind::kNone;
   if (first) kind_ = entry != nullptr ? Kind::kEntries : Kind::kIndicators;
+  if (sink_ != nullptr) {
+    sink_->Write(indicator, entry);
+    return;
+  }
   switch (format_) {
     case OutputFormat::kJsonl:
       WriteJsonLine(entry != nullptr ? FeedEntryToJson(*entry)
@@ -145,6 +167,8 @@ void IndicatorWriter::Add(const v1::Indicator& indicator,
     case OutputFormat::kTable:
       if (first) table_.emplace(TableHeaders(kind_ == Kind::kEntries));
       table_->AddRow(TableCells(indicator, entry));
+      break;
+    default:  // the sink formats, handled above
       break;
   }
 }
@@ -226,6 +250,11 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
   wrote_object_ = true;
   switch (format_) {
     case OutputFormat::kJsonl:
+    case OutputFormat::kStix:  // results that are not indicators: JSON
+    case OutputFormat::kZeek:
+    case OutputFormat::kSuricata:
+    case OutputFormat::kRpz:
+    case OutputFormat::kNftables:
       WriteJsonLine(object);
       break;
     case OutputFormat::kJson:
@@ -263,9 +292,15 @@ void IndicatorWriter::WriteObject(const nlohmann::json& object) {
   out_.flush();
 }
 
+void IndicatorWriter::EndBatch() {
+  if (sink_ != nullptr) sink_->EndBatch();
+  out_.flush();
+}
+
 void IndicatorWriter::Finish() {
   if (finished_) return;
   finished_ = true;
+  if (sink_ != nullptr) sink_->Finish();
   switch (format_) {
     case OutputFormat::kJson:
       if (kind_ != Kind::kNone || !wrote_object_) {
@@ -275,8 +310,7 @@ void IndicatorWriter::Finish() {
     case OutputFormat::kTable:
       if (table_.has_value()) table_->Print(out_);
       break;
-    case OutputFormat::kJsonl:
-    case OutputFormat::kCsv:
+    default:
       break;
   }
   out_.flush();

@@ -19,6 +19,7 @@
 #ifndef CSX_CLIENT_FORMATS_OUTPUT_H_
 #define CSX_CLIENT_FORMATS_OUTPUT_H_
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -26,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/formats/record_sink.h"
 #include "client/formats/text_table.h"
 #include "csx/v1/indicator.pb.h"
 #include "csx/v1/service.pb.h"
@@ -33,11 +35,22 @@
 
 namespace csx::formats {
 
-enum class OutputFormat { kTable, kJson, kJsonl, kCsv };
+enum class OutputFormat {
+  kTable,
+  kJson,
+  kJsonl,
+  kCsv,
+  kStix,
+  kZeek,
+  kSuricata,
+  kRpz,
+  kNftables,
+};
 
-// Parses an --output value ("table", "json", "jsonl", "csv";
-// case-insensitive, surrounding blanks ignored). Fails with InvalidArgument
-// "unknown output format 'x' (expected table, json, jsonl or csv)".
+// Parses an --output value ("table", "json", "jsonl", "csv", "stix",
+// "zeek", "suricata", "rpz", "nftables"; case-insensitive, surrounding blanks
+// ignored). Fails with InvalidArgument "unknown output format 'x' (expected
+// table, json, ...)".
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 
 // The --output name of `format` ("table", ...).
@@ -71,6 +84,10 @@ class IndicatorWriter {
   // ", " (table) or ';' (csv); other nested values are compact JSON.
   void WriteObject(const nlohmann::json& object);
 
+  // Marks the end of one pulled batch: everything of it is on the stream
+  // afterwards (stix prints the batch's bundle here).
+  void EndBatch();
+
   // Prints what json and table buffered: the json array ("[]" when nothing
   // was written, unless only WriteObject was used) or the table (nothing
   // when empty). Call once at the end; later calls do nothing.
@@ -93,6 +110,7 @@ class IndicatorWriter {
   bool finished_ = false;
   nlohmann::json array_ = nlohmann::json::array();  // json
   std::optional<TextTable> table_;                  // table
+  std::unique_ptr<RecordSink> sink_;                // stix and profiles
 };
 
 }  // namespace csx::formats
