@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/core/principal_mapper.h"
+#include "server/service/rpc_metrics.h"
 #include "server/service/tls_credentials.h"
 #include "server/store/sqlite/sqlite_store.h"
 
@@ -17,6 +18,7 @@ namespace csx {
 namespace {
 
 constexpr int kDefaultMaxMessageBytes = 16 << 20;
+constexpr char kVersion[] = "0.2.0";
 
 }  // namespace
 
@@ -26,8 +28,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   d->config_ = config;
   const std::string& db_path = config.store().sqlite();
   CSX_ASSIGN_OR_RETURN(d->store_, SqliteStore::Open(db_path));
+  Store* store = d->store_.get();
+  CSX_ASSIGN_OR_RETURN(d->metrics_,
+                       Metrics::Create(config.node().metrics_listen(), kVersion,
+                                       [store]() { return store->Counts(); }));
   NodeOptions options;
   options.org = config.node().org();
+  options.version = kVersion;
+  options.events = d->metrics_.get();
   if (config.limits().max_batch_items() > 0) {
     options.max_batch_items = config.limits().max_batch_items();
   }
@@ -65,6 +73,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
           ? static_cast<int>(config.limits().max_message_bytes())
           : kDefaultMaxMessageBytes;
   builder.SetMaxReceiveMessageSize(max_msg);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewRpcMetricsInterceptorFactory(d->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(d->indicator_service_.get());
   builder.RegisterService(d->feed_service_.get());
   builder.RegisterService(d->admin_service_.get());
@@ -79,6 +92,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                                   absl::Seconds(every ? every : 30));
   spdlog::info("csxd {} serving {} on port {} (store {})", config.node().org(),
                config.node().listen(), d->port_, d->store_->Describe());
+  if (d->metrics_->port() != 0) {
+    spdlog::info("metrics on {} (port {})", config.node().metrics_listen(),
+                 d->metrics_->port());
+  }
   return d;
 }
 
@@ -98,11 +115,13 @@ void Daemon::ExpiryLoop(absl::Duration interval) {
 absl::Status Daemon::Reload(const v1::NodeConfig& config) {
   if (config.node().org() != config_.node().org() ||
       config.node().listen() != config_.node().listen() ||
+      config.node().metrics_listen() != config_.node().metrics_listen() ||
+      config.node().taxii_listen() != config_.node().taxii_listen() ||
       config.store().SerializeAsString() !=
           config_.store().SerializeAsString()) {
     return absl::FailedPreconditionError(
-        "reload: node.org, node.listen and store can only change with a "
-        "restart");
+        "reload: node.org, node.listen, node.taxii_listen, "
+        "node.metrics_listen and store can only change with a restart");
   }
   CSX_ASSIGN_OR_RETURN(
       PrincipalMapper mapper,
@@ -133,8 +152,8 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
 
 void Daemon::StartPeers() {
   for (const auto& peer : config_.peers()) {
-    peers_.push_back(
-        std::make_unique<PeerLink>(peer, config_.tls(), node_.get()));
+    peers_.push_back(std::make_unique<PeerLink>(peer, config_.tls(),
+                                                node_.get(), metrics_.get()));
     peers_.back()->Start();
   }
 }

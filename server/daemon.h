@@ -22,6 +22,7 @@
 #include "server/service/authenticator.h"
 #include "server/service/feed_service.h"
 #include "server/service/indicator_service.h"
+#include "server/service/metrics.h"
 #include "server/service/peer_link.h"
 #include "server/store/store.h"
 
@@ -38,6 +39,8 @@ class Daemon {
 
   // The port actually bound (useful with "host:0").
   int port() const { return port_; }
+  // The port serving metrics (0 when node.metrics_listen is not set).
+  int metrics_port() const { return metrics_->port(); }
 
   // Applies a new validated config: principals now; other sections need a
   // restart and are reported. The old config stays in force on error.
@@ -56,6 +59,7 @@ class Daemon {
   v1::NodeConfig config_;
   RealClock clock_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<IndicatorServiceImpl> indicator_service_;

@@ -1,8 +1,8 @@
 // csxd: the csirt-exchange node daemon.
 //   csxd --config node.yaml [--check-config] [--port-file F]
+//        [--log-format text|json] [--log-level info]
 // SIGHUP reloads the config; SIGTERM and SIGINT drain calls and exit.
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "server/config/config_loader.h"
 #include "server/daemon.h"
+#include "server/logging.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"csxd: csirt-exchange node daemon"};
@@ -24,9 +25,19 @@ int main(int argc, char** argv) {
                "validate the configuration and exit");
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once serving");
+  std::string log_format = "text";
+  std::string log_level = "info";
+  app.add_option("--log-format", log_format, "text or json (one object a line)")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr (journald or the container log); stdout stays quiet.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("csxd"));
+  if (absl::Status s = csx::ConfigureLogging(log_format, log_level); !s.ok()) {
+    std::fprintf(stderr, "csxd: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
 
   auto config = csx::LoadAndValidateConfig(config_path);
   if (!config.ok()) {

@@ -37,10 +37,22 @@ std::vector<std::string> CandidateValues(absl::string_view raw) {
   return out;
 }
 
+NodeEvents& IgnoredEvents() {
+  static NodeEvents* const events = new NodeEvents();
+  return *events;
+}
+
 }  // namespace
+
+absl::Status Node::Allow(const Principal& who, Action action) {
+  absl::Status s = Authorize(who, options_.org, action);
+  if (!s.ok()) events_->Refused("permission", 1);
+  return s;
+}
 
 Node::Node(NodeOptions options, Store* store, Clock* clock)
     : options_(std::move(options)),
+      events_(options_.events != nullptr ? options_.events : &IgnoredEvents()),
       store_(store),
       clock_(clock),
       started_(clock->Now()),
@@ -149,7 +161,7 @@ absl::Status Node::CommitAndPublish(Transaction& txn, uint64_t last_seq) {
 
 absl::StatusOr<v1::SubmitResponse> Node::Submit(
     const Principal& who, const v1::SubmitRequest& request) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSubmit));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kSubmit));
   const int n = request.items_size();
   if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
   if (static_cast<uint32_t>(n) > options_.max_batch_items) {
@@ -166,12 +178,14 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
     lists = warninglists_;
   }
   std::vector<std::vector<WarninglistHit>> hits(n);
+  uint64_t warninglisted = 0;
   for (int i = 0; i < n; ++i) {
     inputs.push_back(ValidateInput(request.items(i)));
     if (!inputs[i].ok() || !lists) continue;
     hits[i] = lists->Check(inputs[i]->type, inputs[i]->value);
     for (const auto& h : hits[i]) {
       if (h.refuse) {
+        ++warninglisted;
         inputs[i] = absl::InvalidArgumentError(absl::StrCat(
             "value: '", h.warning.detail(), "' is on warninglist '",
             h.warning.list(), "', which this node refuses"));
@@ -222,12 +236,14 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
                      " ids=", absl::StrJoin(ids, ","))));
   }
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
+  events_->Submitted(response.created(), response.merged(),
+                     response.rejected() - warninglisted, warninglisted);
   return response;
 }
 
 absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,
                                         const std::string& id) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kGet));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kGet));
   if (!IsUuid(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat("id: '", id, "' is not a UUID"));
@@ -241,7 +257,7 @@ absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,
 
 absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
                                               const v1::QueryRequest& req) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kQuery));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kQuery));
   QueryFilter f;
   if (!req.type().empty()) {
     CSX_ASSIGN_OR_RETURN(f.type, ParseIndicatorType(req.type()));
@@ -355,7 +371,7 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who,
 absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who,
                                            const std::string& id,
                                            const std::string& reason) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kRevoke));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kRevoke));
   if (reason.size() > 1024) {
     return absl::InvalidArgumentError("reason: longer than 1024 bytes");
   }
@@ -365,7 +381,7 @@ absl::StatusOr<v1::Indicator> Node::Revoke(const Principal& who,
 absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who,
                                           const std::string& id,
                                           uint32_t count) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kSight));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kSight));
   if (count == 0) count = 1;
   if (count > 1000000)
     return absl::InvalidArgumentError("count: at most 1000000");
@@ -375,7 +391,7 @@ absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who,
 absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
                                             const std::string& cursor,
                                             uint32_t limit) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kPull));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kPull));
   if (limit > options_.max_pull_limit) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: at most ", options_.max_pull_limit));
@@ -401,6 +417,9 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
   }
   response.set_cursor(EncodeCursor(seq));
   response.set_more(more);
+  if (response.entries_size() > 0) {
+    events_->Served(who.org, static_cast<uint64_t>(response.entries_size()));
+  }
   return response;
 }
 
@@ -424,7 +443,7 @@ bool Node::stopping() {
 }
 
 absl::StatusOr<v1::StatusResponse> Node::Status(const Principal& who) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kAdmin));
   CSX_ASSIGN_OR_RETURN(StoreCounts c, store_->Counts());
   v1::StatusResponse r;
   r.set_org(options_.org);
@@ -446,6 +465,7 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
   const absl::Time now = clock_->Now();
   uint64_t last_seq = 0;
   int applied = 0;
+  uint64_t refused = 0;
   for (const v1::FeedEntry& entry : batch.entries()) {
     const v1::Indicator& in = entry.indicator();
     if (!IsUuid(in.id())) continue;
@@ -459,7 +479,10 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
       local.set_revoked(local.revoked() || in.revoked());
       local.set_expired(local.expired() || in.expired());
     } else {
-      if (!policy->Accept(in, partner, now).allowed) continue;
+      if (!policy->Accept(in, partner, now).allowed) {
+        ++refused;
+        continue;
+      }
       auto canonical = Canonicalize(in.type(), in.value());
       if (!canonical.ok() || *canonical != in.value() || in.origin().empty()) {
         continue;  // a peer never gets to store a value we would refuse
@@ -483,6 +506,8 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
   }
   CSX_RETURN_IF_ERROR(txn->SetPeerCursor(partner, batch.cursor()));
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
+  events_->AppliedFromPeer(partner, static_cast<uint64_t>(applied), refused);
+  if (refused > 0) events_->Refused("agreement", refused);
   return applied;
 }
 
@@ -493,7 +518,7 @@ absl::Status Node::AckSighting(int64_t seq) {
 }
 
 absl::StatusOr<v1::AgreementsResponse> Node::Agreements(const Principal& who) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kAdmin));
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
   v1::AgreementsResponse r;
@@ -548,7 +573,7 @@ absl::StatusOr<v1::ExplainResponse> Node::Explain(const Principal& who,
 
 absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(
     const Principal& who) {
-  CSX_RETURN_IF_ERROR(Authorize(who, options_.org, Action::kAdmin));
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kAdmin));
   AuditChainVerifier verifier;
   uint64_t after = 0;
   while (verifier.ok()) {

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
+#include "server/core/node_events.h"
 #include "server/core/principal.h"
 #include "server/core/warninglists.h"
 #include "server/policy/sharing_policy.h"
@@ -33,6 +34,8 @@ struct NodeOptions {
   uint32_t max_query_limit = 10000;
   uint32_t max_pull_limit = 10000;
   std::string version = "0.1.0";
+  // Borrowed; must outlive the Node. Null: events are not reported.
+  NodeEvents* events = nullptr;
 };
 
 class Node {
@@ -117,11 +120,15 @@ class Node {
   bool stopping();
 
   const std::string& org() const { return options_.org; }
+  // Where this node reports what it does (never null).
+  NodeEvents& events() { return *events_; }
 
  private:
   Node(NodeOptions options, Store* store, Clock* clock);
 
   std::shared_ptr<const SharingPolicy> policy();
+  // Authorize() for this node, reporting a refusal to the events.
+  absl::Status Allow(const Principal& who, Action action);
   // The indicator as `who` may see it, or nullopt when it is not visible.
   std::optional<v1::Indicator> View(const Principal& who,
                                     const v1::Indicator& ind,
@@ -149,6 +156,7 @@ class Node {
                                           uint32_t count);
 
   const NodeOptions options_;
+  NodeEvents* const events_;  // options_.events, or one that ignores them
   Store* const store_;
   Clock* const clock_;
   const absl::Time started_;

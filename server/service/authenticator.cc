@@ -39,7 +39,10 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   }
   const CertIdentity id = IdentityOf(context);
   auto principal = mapper->Map(id);
-  if (!principal.ok()) RecordRefusal(id, principal.status());
+  if (!principal.ok()) {
+    node_->events().Refused("unmapped", 1);
+    RecordRefusal(id, principal.status());
+  }
   return principal;
 }
 

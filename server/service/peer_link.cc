@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
+#include "common/time_util.h"
 #include "csx/v1/service.grpc.pb.h"
 #include "server/core/backoff.h"
 
@@ -23,8 +24,12 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-PeerLink::PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node)
-    : peer_(std::move(peer)), tls_(std::move(tls)), node_(node) {}
+PeerLink::PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node,
+                   Metrics* metrics)
+    : peer_(std::move(peer)),
+      tls_(std::move(tls)),
+      node_(node),
+      metrics_(metrics) {}
 
 PeerLink::~PeerLink() { Stop(); }
 
@@ -110,7 +115,8 @@ void PeerLink::Run() {
 }
 
 void PeerLink::RunOnce() {
-  auto stub = v1::FeedService::NewStub(MakeChannel());
+  auto channel = MakeChannel();
+  auto stub = v1::FeedService::NewStub(channel);
   auto cursor = node_->PeerCursor(peer_.org());
   if (!cursor.ok()) {
     spdlog::error("peer {}: cannot read its cursor: {}", peer_.org(),
@@ -127,6 +133,10 @@ void PeerLink::RunOnce() {
   req.set_cursor(*cursor);
   req.set_max_batch(1000);
   auto reader = stub->Subscribe(&ctx, req);
+  // The TLS handshake is done once the channel is ready.
+  metrics_->PeerConnected(
+      peer_.org(), channel->WaitForConnected(std::chrono::system_clock::now() +
+                                             std::chrono::seconds(10)));
   v1::PullResponse batch;
   uint64_t received = 0;
   while (reader->Read(&batch)) {
@@ -138,8 +148,16 @@ void PeerLink::RunOnce() {
       break;
     }
     received += static_cast<uint64_t>(batch.entries_size());
+    metrics_->PeerConnected(peer_.org(), true);
+    if (!batch.more() || batch.entries().empty()) {
+      metrics_->PeerLag(peer_.org(), absl::ZeroDuration());
+    } else {
+      const auto& newest = batch.entries(batch.entries_size() - 1);
+      metrics_->PeerLag(peer_.org(), absl::Now() - FromProto(newest.time()));
+    }
   }
   grpc::Status status = reader->Finish();
+  metrics_->PeerConnected(peer_.org(), false);
   {
     absl::MutexLock lock(&mu_);
     call_ = nullptr;

@@ -22,13 +22,15 @@
 #include "absl/synchronization/notification.h"
 #include "csx/v1/config.pb.h"
 #include "server/core/node.h"
+#include "server/service/metrics.h"
 
 namespace csx {
 
 class PeerLink {
  public:
-  // `node` is borrowed and must outlive the link.
-  PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node);
+  // `node` and `metrics` are borrowed and must outlive the link.
+  PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node,
+           Metrics* metrics);
   ~PeerLink();
 
   void Start();
@@ -46,6 +48,7 @@ class PeerLink {
   const v1::PeerEntry peer_;
   const v1::TlsSection tls_;
   Node* const node_;
+  Metrics* const metrics_;
   std::thread thread_;
   std::thread sender_;
   absl::Notification stop_;

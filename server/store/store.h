@@ -65,6 +65,7 @@ struct QueryPage {
 struct StoreCounts {
   uint64_t indicators = 0;
   uint64_t active = 0;
+  uint64_t revoked = 0;
   uint64_t feed_head = 0;
   uint64_t audit_records = 0;
 };

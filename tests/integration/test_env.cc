@@ -210,6 +210,7 @@ bool NodeProcess::Start() {
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<std::string> argv = {bin, "--config", config_path(),
                                    "--port-file", port_file};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

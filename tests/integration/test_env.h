@@ -107,9 +107,14 @@ class NodeProcess {
   std::string db_path() const { return dir_ + "/csx.db"; }
   std::string config_path() const { return dir_ + "/node.yaml"; }
   std::string log() const;
+  // Extra csxd flags for the next Start() (e.g. {"--log-format", "json"}).
+  void set_extra_args(std::vector<std::string> args) {
+    extra_args_ = std::move(args);
+  }
 
  private:
   std::string dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
   int starts_ = 0;

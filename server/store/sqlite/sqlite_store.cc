@@ -523,6 +523,7 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
                          "SELECT (SELECT count(*) FROM indicators), "
                          "(SELECT count(*) FROM indicators WHERE revoked = 0 "
                          "AND expired = 0), "
+                         "(SELECT count(*) FROM indicators WHERE revoked = 1), "
                          "(SELECT coalesce(max(seq), 0) FROM changes), "
                          "(SELECT count(*) FROM audit)"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -530,8 +531,9 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
   if (row) {
     c.indicators = static_cast<uint64_t>(s.ColumnInt(0));
     c.active = static_cast<uint64_t>(s.ColumnInt(1));
-    c.feed_head = static_cast<uint64_t>(s.ColumnInt(2));
-    c.audit_records = static_cast<uint64_t>(s.ColumnInt(3));
+    c.revoked = static_cast<uint64_t>(s.ColumnInt(2));
+    c.feed_head = static_cast<uint64_t>(s.ColumnInt(3));
+    c.audit_records = static_cast<uint64_t>(s.ColumnInt(4));
   }
   return c;
 }
