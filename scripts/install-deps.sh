@@ -6,7 +6,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libidn2-dev libspdlog-dev libgtest-dev libgmock-dev
-  libcpp-httplib-dev prometheus-cpp-dev curl
+  libcpp-httplib-dev prometheus-cpp-dev libbenchmark-dev curl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Tools only the checks use: compose validation and shell lint of deploy/.
+extras=()
+for p in docker-compose shellcheck; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || extras+=("$p")
+done
+if [ ${#extras[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${extras[@]}"
+fi
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 # Cache hits across clones in other directories.
 export CCACHE_BASEDIR=$PWD
@@ -18,6 +26,8 @@ fi
 
 echo "== build"
 bash scripts/build.sh build
+echo "== deploy checks"
+bash scripts/check-deploy.sh
 echo "== tests"
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
 

@@ -86,6 +86,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     return absl::UnavailableError(
         absl::StrCat("node.listen: cannot listen on ", config.node().listen()));
   }
+  if (!config.node().taxii_listen().empty()) {
+    CSX_ASSIGN_OR_RETURN(
+        d->taxii_, taxii::TaxiiServer::Start(
+                       config.node().taxii_listen(), config.tls(),
+                       d->node_.get(), d->auth_.get(), d->metrics_.get()));
+    spdlog::info("TAXII 2.1 on {} (port {})", config.node().taxii_listen(),
+                 d->taxii_->port());
+  }
   d->StartPeers();
   const uint32_t every = config.limits().expiry_interval_seconds();
   d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
@@ -166,6 +174,7 @@ void Daemon::StopPeers() {
 void Daemon::Shutdown(absl::Duration drain) {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   StopPeers();
+  if (taxii_) taxii_->Stop();
   if (node_) node_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +

@@ -25,6 +25,7 @@
 #include "server/service/metrics.h"
 #include "server/service/peer_link.h"
 #include "server/store/store.h"
+#include "server/taxii/taxii_server.h"
 
 namespace csx {
 
@@ -66,6 +67,7 @@ class Daemon {
   std::unique_ptr<FeedServiceImpl> feed_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<taxii::TaxiiServer> taxii_;
   int port_ = 0;
   std::vector<std::unique_ptr<PeerLink>> peers_;
   absl::Notification stop_;

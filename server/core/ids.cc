@@ -1,7 +1,5 @@
 #include "server/core/ids.h"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/uuid.h"
 
 namespace csx {
 namespace {
@@ -29,23 +28,6 @@ absl::StatusOr<uint64_t> DecodeTagged(absl::string_view text,
 }
 
 }  // namespace
-
-std::string NewUuid() {
-  std::array<unsigned char, 16> b;
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
-    // The CSPRNG failing is an invariant violation of the platform.
-    std::abort();
-  }
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  char out[37];
-  std::snprintf(
-      out, sizeof(out),
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-      b[12], b[13], b[14], b[15]);
-  return out;
-}
 
 bool IsUuid(absl::string_view t) {
   if (t.size() != 36) return false;

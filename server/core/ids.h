@@ -8,11 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/uuid.h"  // NewUuid
 
 namespace csx {
 
-// A random (version 4) UUID in lower-case canonical text.
-std::string NewUuid();
 // True for canonical lower-case UUID text.
 bool IsUuid(absl::string_view text);
 

@@ -243,7 +243,18 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
 
 absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,
                                         const std::string& id) {
-  CSX_RETURN_IF_ERROR(Allow(who, Action::kGet));
+  return GetAs(who, id, Action::kGet);
+}
+
+absl::StatusOr<v1::Indicator> Node::GetFromFeed(const Principal& who,
+                                                const std::string& id) {
+  return GetAs(who, id, Action::kPull);
+}
+
+absl::StatusOr<v1::Indicator> Node::GetAs(const Principal& who,
+                                          const std::string& id,
+                                          Action action) {
+  CSX_RETURN_IF_ERROR(Allow(who, action));
   if (!IsUuid(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat("id: '", id, "' is not a UUID"));
@@ -421,6 +432,28 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
     events_->Served(who.org, static_cast<uint64_t>(response.entries_size()));
   }
   return response;
+}
+
+absl::StatusOr<std::string> Node::CursorAfter(absl::Time t) {
+  uint64_t hi;
+  {
+    absl::MutexLock lock(&head_mu_);
+    hi = head_;
+  }
+  // Binary search for the last entry committed at or before `t`.
+  uint64_t lo = 0;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    CSX_ASSIGN_OR_RETURN(auto entries, store_->ReadChanges(mid - 1, 1));
+    if (entries.empty()) {
+      hi = mid - 1;
+    } else if (FromProto(entries.front().time()) <= t) {
+      lo = std::max(mid, entries.front().seq());
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return EncodeCursor(lo);
 }
 
 uint64_t Node::WaitForChanges(uint64_t seq, absl::Time deadline) {

@@ -54,6 +54,10 @@ class Node {
   // indistinguishable to the caller).
   absl::StatusOr<v1::Indicator> Get(const Principal& who,
                                     const std::string& id);
+  // The same for a principal that may pull the feed (a partner's TAXII
+  // client fetching one object of its collection): what Pull would show.
+  absl::StatusOr<v1::Indicator> GetFromFeed(const Principal& who,
+                                            const std::string& id);
   absl::StatusOr<v1::QueryResponse> Query(const Principal& who,
                                           const v1::QueryRequest& request);
   // Revokes an indicator of this node's org. FailedPrecondition for an
@@ -68,6 +72,9 @@ class Node {
   absl::StatusOr<v1::PullResponse> Pull(const Principal& who,
                                         const std::string& cursor,
                                         uint32_t limit);
+  // A cursor from which Pull returns the entries committed after `t` (the
+  // change log is in commit order, so its times only grow).
+  absl::StatusOr<std::string> CursorAfter(absl::Time t);
   // Blocks until the change log has entries after `seq`, `deadline` passes or
   // Shutdown() is called. Returns the current head.
   uint64_t WaitForChanges(uint64_t seq, absl::Time deadline);
@@ -119,6 +126,10 @@ class Node {
   void Shutdown();
   bool stopping();
 
+  // Whether `who` may perform `action` on this node (PermissionDenied
+  // otherwise, reported to the events).
+  absl::Status Allow(const Principal& who, Action action);
+
   const std::string& org() const { return options_.org; }
   // Where this node reports what it does (never null).
   NodeEvents& events() { return *events_; }
@@ -127,8 +138,9 @@ class Node {
   Node(NodeOptions options, Store* store, Clock* clock);
 
   std::shared_ptr<const SharingPolicy> policy();
-  // Authorize() for this node, reporting a refusal to the events.
-  absl::Status Allow(const Principal& who, Action action);
+  absl::StatusOr<v1::Indicator> GetAs(const Principal& who,
+                                      const std::string& id, Action action);
+
   // The indicator as `who` may see it, or nullopt when it is not visible.
   std::optional<v1::Indicator> View(const Principal& who,
                                     const v1::Indicator& ind,

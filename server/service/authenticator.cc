@@ -32,12 +32,16 @@ void Authenticator::Replace(PrincipalMapper mapper) {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContext& context) {
+  return AuthenticateIdentity(IdentityOf(context));
+}
+
+absl::StatusOr<Principal> Authenticator::AuthenticateIdentity(
+    const CertIdentity& id) {
   std::shared_ptr<const PrincipalMapper> mapper;
   {
     absl::MutexLock lock(&mu_);
     mapper = mapper_;
   }
-  const CertIdentity id = IdentityOf(context);
   auto principal = mapper->Map(id);
   if (!principal.ok()) {
     node_->events().Refused("unmapped", 1);

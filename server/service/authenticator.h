@@ -31,6 +31,8 @@ class Authenticator {
   Authenticator(PrincipalMapper mapper, Node* node);
 
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContext& context);
+  // The same for an identity verified elsewhere (the TAXII endpoint).
+  absl::StatusOr<Principal> AuthenticateIdentity(const CertIdentity& id);
   void Replace(PrincipalMapper mapper);
 
  private:

@@ -115,7 +115,7 @@ TEST(ParseOutputFormatTest, RejectsUnknownNamingAccepted) {
   EXPECT_THAT(ParseOutputFormat("yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "unknown output format 'yaml' (expected table, json, "
-                       "jsonl or csv)"));
+                       "jsonl, csv, stix, zeek, suricata, rpz or nftables)"));
 }
 
 TEST(IndicatorJsonTest, FullIndicator) {

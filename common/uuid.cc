@@ -1,0 +1,51 @@
+#include "common/uuid.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace csx {
+
+std::string FormatUuid(const unsigned char b[16]) {
+  char out[37];
+  std::snprintf(
+      out, sizeof(out),
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+std::string NewUuid() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof(b)) != 1) {
+    // The CSPRNG failing is an invariant violation of the platform.
+    std::abort();
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return FormatUuid(b);
+}
+
+std::string NameUuid(absl::string_view name) {
+  // The namespace UUID of csirt-exchange names (random, fixed forever).
+  static constexpr unsigned char kNamespace[16] = {
+      0x6b, 0x1e, 0x4a, 0x57, 0x2c, 0x0d, 0x4f, 0x31,
+      0x9a, 0x77, 0x52, 0xc6, 0x1d, 0x8e, 0x3f, 0x40};
+  std::string input(reinterpret_cast<const char*>(kNamespace),
+                    sizeof(kNamespace));
+  input.append(name.data(), name.size());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha1(),
+                 nullptr) != 1) {
+    std::abort();  // SHA-1 is always available in OpenSSL
+  }
+  digest[6] = (digest[6] & 0x0f) | 0x50;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  return FormatUuid(digest);
+}
+
+}  // namespace csx

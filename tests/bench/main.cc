@@ -1,0 +1,169 @@
+// csx-bench: measures a csirt-exchange node against baselines taken in the
+// same run, with real csxd processes, mutual TLS and SQLite on disk.
+//
+//   csx-bench [--scenarios ingest,pull,unary,propagation,query,scale,policy]
+//             [--ingest N] [--query-n N] [--scale-points 0,1000000,...]
+//             [--samples N] [--json FILE] [--keep DIR]
+// Prints a table; --json also writes the figures for machines.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/time_util.h"
+#include "tests/bench/scenarios.h"
+
+namespace {
+
+std::string MachineLine() {
+  utsname u{};
+  uname(&u);
+  std::string cpu;
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return absl::StrCat(u.sysname, " ", u.release, ", ",
+                      std::thread::hardware_concurrency(), " cores, ", cpu);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"csx-bench: csirt-exchange benchmark"};
+  csx::bench::Options opt;
+  std::string scenarios = "ingest,pull,unary,propagation,query,scale,policy";
+  std::string json_file, keep, scale_points;
+  app.add_option("--scenarios", scenarios, "comma-separated scenarios")
+      ->capture_default_str();
+  app.add_option("--ingest", opt.ingest_n, "indicators for ingest and pull")
+      ->capture_default_str();
+  app.add_option("--batch", opt.batch, "items per streamed request")
+      ->capture_default_str();
+  app.add_option("--unary-rate", opt.unary_rate, "offered unary rate /s")
+      ->capture_default_str();
+  app.add_option("--unary-seconds", opt.unary_seconds, "unary phase length")
+      ->capture_default_str();
+  app.add_option("--samples", opt.propagation_samples,
+                 "propagation probes per phase")
+      ->capture_default_str();
+  app.add_option("--background-rate", opt.background_rate,
+                 "background ingest /s during loaded propagation")
+      ->capture_default_str();
+  app.add_option("--query-n", opt.query_n, "indicators stored for query")
+      ->capture_default_str();
+  app.add_option("--query-samples", opt.query_samples, "lookups of each kind")
+      ->capture_default_str();
+  app.add_option("--scale-points", scale_points,
+                 "stored sizes of the scale curve (default 0,1M,5M,10M)");
+  app.add_option("--scale-n", opt.scale_n, "indicators ingested per point")
+      ->capture_default_str();
+  app.add_option("--json", json_file, "also write the figures as JSON here");
+  app.add_option("--keep", keep, "work in this directory and keep it");
+  CLI11_PARSE(app, argc, argv);
+  if (!scale_points.empty()) {
+    opt.scale_points.clear();
+    for (absl::string_view p : absl::StrSplit(scale_points, ',')) {
+      opt.scale_points.push_back(std::stoull(std::string(p)));
+    }
+  }
+
+  csx::bench::Report report;
+  csx::bench::Context ctx;
+  ctx.options = opt;
+  ctx.report = &report;
+  ctx.paths.source_dir = CSX_SOURCE_DIR;
+  ctx.paths.bin_dir = CSX_BINARY_DIR;
+  ctx.paths.work_dir = keep.empty() ? (std::filesystem::temp_directory_path() /
+                                       absl::StrCat("csx-bench-", getpid()))
+                                          .string()
+                                    : keep;
+  std::filesystem::create_directories(ctx.paths.work_dir);
+  const std::vector<std::string> wanted = absl::StrSplit(scenarios, ',');
+  auto want = [&](const std::string& s) {
+    return std::find(wanted.begin(), wanted.end(), s) != wanted.end();
+  };
+  auto fail = [&](const std::string& what, const absl::Status& s) {
+    std::cerr << "csx-bench: " << what << ": " << s.message() << "\n";
+    if (keep.empty()) std::filesystem::remove_all(ctx.paths.work_dir);
+    return 1;
+  };
+  const std::string& w = ctx.paths.work_dir;
+  std::cerr << "csx-bench: " << MachineLine() << "\n";
+
+  // Baselines on the ingest requests, then the scenarios.
+  std::filesystem::create_directories(w + "/baseline");
+  if (auto s = csx::bench::MakeCerts(ctx.paths, w + "/baseline", "cl.csirt");
+      !s.ok()) {
+    return fail("certificates", s);
+  }
+  const auto requests =
+      csx::bench::MakeRequests(0, opt.ingest_n, opt.batch, /*salt=*/0);
+  auto transport =
+      csx::bench::TransportBaseline(ctx, w + "/baseline", requests);
+  if (!transport.ok()) return fail("transport baseline", transport.status());
+  auto storage = csx::bench::StorageBaseline(ctx, w + "/baseline", requests);
+  if (!storage.ok()) return fail("storage baseline", storage.status());
+  ctx.baseline_rate = std::min(*transport, *storage);
+  report.AddInfo("baseline", "transport indicators/s", *transport);
+  report.AddInfo("baseline", "storage indicators/s", *storage);
+
+  if (want("ingest") || want("pull") || want("unary")) {
+    auto node = csx::bench::StartSingleNode(ctx, w + "/single");
+    if (!node.ok()) return fail("node", node.status());
+    if (want("ingest") || want("pull")) {
+      if (auto s = csx::bench::RunIngest(ctx, *node, requests); !s.ok()) {
+        return fail("ingest", s);
+      }
+    }
+    if (want("pull")) {
+      if (auto s = csx::bench::RunPull(ctx, *node); !s.ok()) {
+        return fail("pull", s);
+      }
+    }
+    if (want("unary")) {
+      if (auto s = csx::bench::RunUnary(ctx, *node); !s.ok()) {
+        return fail("unary", s);
+      }
+    }
+  }
+  if (want("propagation")) {
+    if (auto s = csx::bench::RunPropagation(ctx, w + "/propagation"); !s.ok()) {
+      return fail("propagation", s);
+    }
+  }
+  if (want("query")) {
+    if (auto s = csx::bench::RunQuery(ctx, w + "/query"); !s.ok()) {
+      return fail("query", s);
+    }
+  }
+  if (want("scale")) {
+    if (auto s = csx::bench::RunScale(ctx, w + "/scale"); !s.ok()) {
+      return fail("scale", s);
+    }
+  }
+  if (want("policy")) {
+    if (auto s = csx::bench::RunPolicy(ctx); !s.ok()) return fail("policy", s);
+  }
+
+  report.PrintTable(std::cout);
+  if (!json_file.empty()) {
+    nlohmann::json j = {{"machine", MachineLine()},
+                        {"time", csx::FormatTime(absl::Now())},
+                        {"figures", report.ToJson()}};
+    std::ofstream(json_file) << j.dump(2) << "\n";
+  }
+  if (keep.empty()) std::filesystem::remove_all(ctx.paths.work_dir);
+  return 0;
+}

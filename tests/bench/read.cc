@@ -1,0 +1,107 @@
+// Scenarios that read: the full feed from cursor zero, and exact and
+// CIDR-containment queries on a large store.
+#include <chrono>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "tests/bench/generator.h"
+#include "tests/bench/scenarios.h"
+
+namespace csx::bench {
+namespace {
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
+
+absl::Status RunPull(Context& ctx, SingleNode& node) {
+  auto stub = v1::FeedService::NewStub(node.reader);
+  std::string cursor;
+  uint64_t entries = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    grpc::ClientContext call;
+    v1::PullRequest req;
+    req.set_cursor(cursor);
+    req.set_limit(10000);
+    v1::PullResponse resp;
+    grpc::Status s = stub->Pull(&call, req, &resp);
+    if (!s.ok()) return absl::InternalError("Pull: " + s.error_message());
+    entries += static_cast<uint64_t>(resp.entries_size());
+    cursor = resp.cursor();
+    if (!resp.more()) break;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ctx.report->AddRate("pull", "entries/s",
+                      static_cast<double>(entries) / seconds, ctx.baseline_rate,
+                      300000);
+  ctx.report->AddInfo("pull", "entries", static_cast<double>(entries));
+  return absl::OkStatus();
+}
+
+absl::Status RunQuery(Context& ctx, const std::string& dir) {
+  auto node = StartSingleNode(ctx, dir);
+  if (!node.ok()) return node.status();
+  auto submit = v1::IndicatorService::NewStub(node->analyst);
+  const uint64_t n = ctx.options.query_n;
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t slice = std::min<uint64_t>(n - done, 500000);
+    auto s = StreamAll(*submit, MakeRequests(done, slice, 5000, 3));
+    if (!s.ok()) return s.status();
+    done += slice;
+  }
+  auto stub = v1::IndicatorService::NewStub(node->reader);
+  std::mt19937_64 rng(42);
+  std::vector<double> exact, cidr;
+  for (int i = 0; i < ctx.options.query_samples; ++i) {
+    const uint64_t k = rng() % n;
+    {
+      v1::QueryRequest req;
+      req.set_value(MakeIndicator(k, 3).value());
+      v1::QueryResponse resp;
+      grpc::ClientContext call;
+      const auto t = std::chrono::steady_clock::now();
+      grpc::Status s = stub->Query(&call, req, &resp);
+      exact.push_back(Ms(std::chrono::steady_clock::now() - t));
+      if (!s.ok() || resp.indicators_size() == 0) {
+        return absl::InternalError(
+            absl::StrCat("exact query found nothing for ", req.value()));
+      }
+    }
+    {
+      // An address inside a stored /24 (cidr indicators are i % 10 == 5).
+      const uint64_t c = (k / 10) * 10 + 5;
+      if (c >= n) continue;
+      std::string net = MakeIndicator(c, 3).value();
+      net = net.substr(0, net.rfind('.')) + ".77";
+      v1::QueryRequest req;
+      req.set_contains_ip(net);
+      req.set_limit(10);
+      v1::QueryResponse resp;
+      grpc::ClientContext call;
+      const auto t = std::chrono::steady_clock::now();
+      grpc::Status s = stub->Query(&call, req, &resp);
+      cidr.push_back(Ms(std::chrono::steady_clock::now() - t));
+      if (!s.ok() || resp.indicators_size() == 0) {
+        return absl::InternalError(
+            absl::StrCat("containment query found nothing for ", net));
+      }
+    }
+  }
+  const std::string size = absl::StrCat(" (", n, " stored)");
+  ctx.report->AddInfo("query", "exact p50 ms" + size, Percentile(exact, 50));
+  ctx.report->AddMax("query", "exact p99 ms" + size, Percentile(exact, 99), 1);
+  ctx.report->AddInfo("query", "cidr p50 ms" + size, Percentile(cidr, 50));
+  ctx.report->AddMax("query", "cidr p99 ms" + size, Percentile(cidr, 99), 10);
+  ctx.report->AddInfo("query", "store MB",
+                      static_cast<double>(node->node->StoreBytes()) / 1e6);
+  ctx.report->AddMax("query", "server RSS MB",
+                     static_cast<double>(node->node->RssBytes()) / 1e6, 300);
+  return absl::OkStatus();
+}
+
+}  // namespace csx::bench

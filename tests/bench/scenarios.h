@@ -1,0 +1,78 @@
+// The scenarios of csx-bench and the baselines their rates are compared to.
+#ifndef CSX_TESTS_BENCH_SCENARIOS_H_
+#define CSX_TESTS_BENCH_SCENARIOS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "csx/v1/service.grpc.pb.h"
+#include "tests/bench/bench_env.h"
+#include "tests/bench/report.h"
+
+namespace csx::bench {
+
+struct Options {
+  uint64_t ingest_n = 1000000;
+  int batch = 1000;
+  double unary_rate = 1000;  // offered submissions/s
+  double unary_seconds = 5;
+  int propagation_samples = 1000;
+  double background_rate = 10000;  // indicators/s during propagation
+  uint64_t query_n = 10000000;
+  int query_samples = 2000;
+  std::vector<uint64_t> scale_points = {0, 1000000, 5000000, 10000000};
+  uint64_t scale_n = 200000;  // indicators ingested at each point
+};
+
+struct Context {
+  Paths paths;
+  Options options;
+  Report* report = nullptr;
+  double baseline_rate = 0;  // min(transport, storage), indicators/s
+};
+
+// One node of org cl.csirt with its certificates under `dir`.
+struct SingleNode {
+  std::string dir;
+  std::unique_ptr<NodeProcess> node;
+  std::shared_ptr<grpc::Channel> analyst, reader;
+};
+absl::StatusOr<SingleNode> StartSingleNode(const Context& ctx,
+                                           const std::string& dir);
+
+// `n` generated indicators as SubmitRequests of `batch` items.
+std::vector<v1::SubmitRequest> MakeRequests(uint64_t first, uint64_t n,
+                                            int batch, uint32_t salt);
+
+// Streams `requests` over one SubmitStream call; returns the seconds taken.
+absl::StatusOr<double> StreamAll(
+    v1::IndicatorService::Stub& stub,
+    const std::vector<v1::SubmitRequest>& requests);
+
+// Baseline (a): the same requests over the same mutual TLS to a service that
+// parses and discards them. Indicators/s.
+absl::StatusOr<double> TransportBaseline(
+    const Context& ctx, const std::string& certs,
+    const std::vector<v1::SubmitRequest>& requests);
+// Baseline (b): the same rows inserted straight into SQLite with the
+// store's schema, indexes and pragmas, one transaction per batch.
+// Indicators/s.
+absl::StatusOr<double> StorageBaseline(
+    const Context& ctx, const std::string& dir,
+    const std::vector<v1::SubmitRequest>& requests);
+
+absl::Status RunIngest(Context& ctx, SingleNode& node,
+                       const std::vector<v1::SubmitRequest>& requests);
+absl::Status RunPull(Context& ctx, SingleNode& node);
+absl::Status RunUnary(Context& ctx, SingleNode& node);
+absl::Status RunQuery(Context& ctx, const std::string& dir);
+absl::Status RunScale(Context& ctx, const std::string& dir);
+absl::Status RunPropagation(Context& ctx, const std::string& dir);
+absl::Status RunPolicy(Context& ctx);
+
+}  // namespace csx::bench
+
+#endif  // CSX_TESTS_BENCH_SCENARIOS_H_
