@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   c_submit->add_option("--description", submit.description, "free text");
   c_submit->add_option("--file", submit.file,
                        "file to submit in bulk (- = stdin)");
-  c_submit->add_option("--format", submit.format, "auto|csv|jsonl");
+  c_submit->add_option("--format", submit.format, "auto|csv|jsonl|stix|misp");
   c_submit->add_option("--batch-size", submit.batch_size, "items per request")
       ->check(CLI::Range(1, 10000));
 

@@ -4,13 +4,17 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/commands.h"
 #include "client/formats/csv_reader.h"
 #include "client/formats/format_detect.h"
 #include "client/formats/jsonl_reader.h"
+#include "client/formats/misp_reader.h"
+#include "client/formats/stix_reader.h"
 #include "client/progress_bar.h"
 #include "common/time_util.h"
 #include "nlohmann/json.hpp"
@@ -106,8 +110,13 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
 
 struct Rejection {
   int line;
+  std::string where;  // "line N", or the STIX object / MISP attribute
   std::string error;
 };
+
+std::string Where(const formats::InputRecord& r) {
+  return r.where.empty() ? absl::StrCat("line ", r.line) : r.where;
+}
 
 int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   auto content = ReadAll(args.file);
@@ -121,6 +130,7 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
     format = *detected;
   }
   std::vector<formats::InputRecord> records;
+  std::map<std::string, int> skipped;
   if (format == "csv") {
     auto r = formats::ReadCsv(*content);
     if (!r.ok())
@@ -129,13 +139,22 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
     records = std::move(*r);
   } else if (format == "jsonl") {
     records = formats::ReadJsonl(*content);
+  } else if (format == "stix" || format == "misp") {
+    auto r = format == "stix" ? formats::ReadStix(*content)
+                              : formats::ReadMisp(*content);
+    if (!r.ok())
+      return InputError(ctx,
+                        absl::StrCat(args.file, ": ", r.status().message()));
+    records = std::move(r->records);
+    skipped = std::move(r->skipped);
   } else {
     return InputError(ctx, absl::StrCat("--format: unknown format '", format,
-                                        "' (expected auto, csv or jsonl)"));
+                                        "' (expected auto, csv, jsonl, stix or "
+                                        "misp)"));
   }
 
   std::vector<Rejection> rejected;
-  uint64_t created = 0, merged = 0;
+  uint64_t created = 0, merged = 0, revoked = 0;
   std::vector<const formats::InputRecord*> pending;
   ProgressBar progress(ctx.progress ? ctx.err : nullptr, records.size());
   size_t done = 0;
@@ -152,8 +171,21 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
     if (!failure.ok()) return false;
     for (const auto& r : resp.results()) {
       if (r.index() >= pending.size()) continue;
+      const formats::InputRecord& rec = *pending[r.index()];
       if (r.outcome() == v1::OUTCOME_REJECTED) {
-        rejected.push_back({pending[r.index()]->line, r.error()});
+        rejected.push_back({rec.line, Where(rec), r.error()});
+      } else if (rec.revoke) {
+        // The source marks it revoked: so is it here.
+        v1::RevokeRequest revoke;
+        revoke.set_id(r.id());
+        revoke.set_reason(rec.revoke_reason);
+        v1::ChangeResponse changed;
+        grpc::ClientContext rcall;
+        rcall.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(30));
+        failure = ctx.stubs->indicators->Revoke(&rcall, revoke, &changed);
+        if (!failure.ok()) return false;
+        ++revoked;
       }
     }
     created += resp.created();
@@ -165,7 +197,8 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   };
   for (const auto& rec : records) {
     if (!rec.input.ok()) {
-      rejected.push_back({rec.line, std::string(rec.input.status().message())});
+      rejected.push_back(
+          {rec.line, Where(rec), std::string(rec.input.status().message())});
       progress.Update(++done);
       continue;
     }
@@ -174,23 +207,37 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   }
   if (failure.ok()) flush();
   progress.Finish();
-  std::sort(
+  std::stable_sort(
       rejected.begin(), rejected.end(),
       [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
 
   nlohmann::json summary = {
       {"file", args.file},  {"format", format}, {"accepted", created + merged},
       {"created", created}, {"merged", merged}, {"rejected", rejected.size()}};
+  if (revoked > 0) summary["revoked"] = revoked;
   nlohmann::json errors = nlohmann::json::array();
-  for (const auto& r : rejected)
-    errors.push_back({{"line", r.line}, {"error", r.error}});
+  const bool by_line = format == "csv" || format == "jsonl";
+  for (const auto& r : rejected) {
+    nlohmann::json e = {{"line", r.line}, {"error", r.error}};
+    if (!by_line) e = {{"where", r.where}, {"error", r.error}};
+    errors.push_back(std::move(e));
+  }
+  std::vector<std::string> skipped_text;
+  for (const auto& [what, n] : skipped) {
+    skipped_text.push_back(absl::StrCat(what, " ", n));
+  }
   if (ctx.format == formats::OutputFormat::kTable) {
     for (const auto& r : rejected)
-      *ctx.out << "line " << r.line << ": " << r.error << "\n";
+      *ctx.out << r.where << ": " << r.error << "\n";
     *ctx.out << "accepted " << created + merged << " (created " << created
-             << ", merged " << merged << "), rejected " << rejected.size()
-             << "\n";
+             << ", merged " << merged << "), rejected " << rejected.size();
+    if (revoked > 0) *ctx.out << ", revoked " << revoked;
+    *ctx.out << "\n";
+    if (!skipped.empty()) {
+      *ctx.out << "skipped: " << absl::StrJoin(skipped_text, ", ") << "\n";
+    }
   } else {
+    if (!skipped.empty()) summary["skipped"] = skipped;
     summary["errors"] = errors;
     formats::IndicatorWriter writer(ctx.format, *ctx.out);
     writer.WriteObject(summary);
@@ -204,7 +251,7 @@ int SubmitFile(const CommandContext& ctx, const SubmitArgs& args) {
   }
   if (!rejected.empty()) {
     *ctx.err << "csx: submit: " << rejected.size() << " of " << records.size()
-             << " lines rejected\n";
+             << (by_line ? " lines" : " records") << " rejected\n";
     return kExitPartial;
   }
   return kExitOk;

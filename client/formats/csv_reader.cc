@@ -210,7 +210,10 @@ absl::StatusOr<std::vector<InputRecord>> ReadCsv(absl::string_view content) {
   std::vector<InputRecord> records;
   while (parser.Next(&rec)) {
     if (rec.blank) continue;
-    records.push_back(InputRecord{rec.line, ParseRow(*columns, rec)});
+    InputRecord r;
+    r.line = rec.line;
+    r.input = ParseRow(*columns, rec);
+    records.push_back(std::move(r));
     if (rec.unterminated) break;
   }
   return records;

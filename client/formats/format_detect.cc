@@ -3,8 +3,39 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 
 namespace csx::formats {
+namespace {
+
+// "stix" or "misp" when `content` is one JSON document of that kind, else "".
+absl::string_view JsonDocumentKind(absl::string_view content) {
+  const nlohmann::json doc =
+      nlohmann::json::parse(content.begin(), content.end(), nullptr, false);
+  if (doc.is_discarded()) return "";
+  const nlohmann::json* first = &doc;
+  if (doc.is_array()) {
+    if (doc.empty() || !doc.front().is_object()) return "";
+    first = &doc.front();
+  }
+  if (!first->is_object()) return "";
+  if (first->contains("Event") || first->contains("response") ||
+      (first->contains("Attribute") && first->contains("info")) ||
+      (first->contains("Object") && !first->contains("type"))) {
+    return "misp";
+  }
+  auto type = first->find("type");
+  auto id = first->find("id");
+  if (type != first->end() && type->is_string() &&
+      (*type == "bundle" ||
+       (id != first->end() && id->is_string() &&
+        id->get<std::string>().find("--") != std::string::npos))) {
+    return "stix";
+  }
+  return "";
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> DetectFormat(absl::string_view path,
                                          absl::string_view content) {
@@ -18,12 +49,18 @@ absl::StatusOr<std::string> DetectFormat(absl::string_view path,
       dot != absl::string_view::npos && dot > 0) {
     const std::string ext = absl::AsciiStrToLower(name.substr(dot + 1));
     if (ext == "csv") return std::string("csv");
-    if (ext == "jsonl" || ext == "ndjson" || ext == "json") {
-      return std::string("jsonl");
+    if (ext == "jsonl" || ext == "ndjson") return std::string("jsonl");
+    if (ext == "json") {
+      auto kind = JsonDocumentKind(content);
+      return std::string(kind.empty() ? "jsonl" : kind);
     }
   }
   if (absl::StartsWith(content, "\xEF\xBB\xBF")) content.remove_prefix(3);
   content = absl::StripLeadingAsciiWhitespace(content);
+  if (!content.empty() && (content.front() == '{' || content.front() == '[')) {
+    auto kind = JsonDocumentKind(content);
+    if (!kind.empty()) return std::string(kind);
+  }
   if (content.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot detect the format of '", path,

@@ -135,7 +135,10 @@ std::vector<InputRecord> ReadJsonl(absl::string_view content) {
     ++line_no;
     if (absl::EndsWith(line, "\r")) line.remove_suffix(1);
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    records.push_back(InputRecord{line_no, ParseLine(line)});
+    InputRecord r;
+    r.line = line_no;
+    r.input = ParseLine(line);
+    records.push_back(std::move(r));
   }
   return records;
 }

@@ -80,6 +80,27 @@ Json TlpMarkingDefinition(v1::Tlp tlp) {
          {{"extension_type", "property-extension"}, {"tlp_2_0", m->level}}}}}};
 }
 
+v1::Tlp TlpOfMarkingId(absl::string_view id) {
+  for (const TlpMarking& m : kTlpMarkings) {
+    if (id == m.id) return m.tlp;
+  }
+  // TLP 1.0, STIX 2.1 section 7.2.1.4.
+  static constexpr std::pair<const char*, v1::Tlp> kTlp1[] = {
+      {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+       v1::TLP_CLEAR},
+      {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+       v1::TLP_GREEN},
+      {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+       v1::TLP_AMBER},
+      {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+       v1::TLP_RED},
+  };
+  for (const auto& [known, tlp] : kTlp1) {
+    if (id == known) return tlp;
+  }
+  return v1::TLP_UNSPECIFIED;
+}
+
 std::string IdentityId(absl::string_view org) {
   return absl::StrCat("identity--", NameUuid(absl::StrCat("org:", org)));
 }

@@ -33,6 +33,11 @@ std::string StixTimestamp(absl::Time t);
 // The marking-definition id of a TLP 2.0 label ("" for TLP_UNSPECIFIED).
 absl::string_view TlpMarkingId(v1::Tlp tlp);
 
+// The TLP of a marking-definition id: the TLP 2.0 ids and the TLP 1.0 ids
+// of the STIX 2.1 specification (WHITE -> CLEAR). TLP_UNSPECIFIED when
+// unknown.
+v1::Tlp TlpOfMarkingId(absl::string_view id);
+
 // The TLP 2.0 marking-definition object of a label.
 nlohmann::json TlpMarkingDefinition(v1::Tlp tlp);
 
