@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# Tools only the checks use: compose validation and shell lint of deploy/.
+# Tools only the checks use: compose validation and shell lint of deploy/,
+# and the sensors' own checkers for the feed profiles.
 extras=()
-for p in docker-compose shellcheck; do
+for p in docker-compose shellcheck bind9utils nftables; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || extras+=("$p")
 done
 if [ ${#extras[@]} -gt 0 ]; then

@@ -273,7 +273,10 @@ class SuricataSink : public ProfileSink {
     for (unsigned char c : text) {
       if (c == ';' || c == '\\' || c == '"' || c == '|' || c < 0x20 ||
           c >= 0x7f) {
-        absl::StrAppend(&out, "|", absl::Hex(c, absl::kZeroPad2), "|");
+        absl::StrAppend(
+            &out, "|",
+            absl::AsciiStrToUpper(absl::StrCat(absl::Hex(c, absl::kZeroPad2))),
+            "|");
       } else {
         out.push_back(static_cast<char>(c));
       }
@@ -375,9 +378,11 @@ class NftablesSink : public ProfileSink {
     out_ << "# csirt-exchange feed for nftables, generated "
          << csx::FormatTime(now_) << "\n"
          << "add table inet csx\n"
-         << "add set inet csx csx_ipv4 { type ipv4_addr; flags interval; "
+         << "add set inet csx csx_ipv4 { type ipv4_addr; }\n"
+         << "add set inet csx csx_ipv6 { type ipv6_addr; }\n"
+         << "add set inet csx csx_ipv4_net { type ipv4_addr; flags interval; "
             "auto-merge; }\n"
-         << "add set inet csx csx_ipv6 { type ipv6_addr; flags interval; "
+         << "add set inet csx csx_ipv6_net { type ipv6_addr; flags interval; "
             "auto-merge; }\n";
   }
   void Add(const v1::Indicator& ind, const v1::FeedEntry*) override {
@@ -392,10 +397,11 @@ class NftablesSink : public ProfileSink {
   }
 
  private:
+  // Addresses go to plain sets, prefixes to interval sets (an address in
+  // an auto-merge interval set cannot be added and deleted in one batch).
   static absl::string_view Set(const v1::Indicator& ind) {
-    const bool v6 =
-        ind.type() == v1::IPV6 ||
-        (ind.type() == v1::CIDR && ind.value().find(':') != std::string::npos);
+    const bool v6 = ind.value().find(':') != std::string::npos;
+    if (ind.type() == v1::CIDR) return v6 ? "csx_ipv6_net" : "csx_ipv4_net";
     return v6 ? "csx_ipv6" : "csx_ipv4";
   }
 };
