@@ -128,7 +128,9 @@ class StixImporter {
     in.set_severity(*severity);
     for (const auto& [key, field] :
          {std::pair<const char*, const char*>{"valid_from", "valid_from"},
-          {"valid_until", "valid_until"}}) {
+          {"valid_until", "valid_until"},
+          {"x_csx_first_seen", "first_seen"},
+          {"x_csx_last_seen", "last_seen"}}) {
       if (absl::Status s = SetTimeField(o, key, field, &in); !s.ok()) return s;
     }
     // The strictest TLP among the object's markings.

@@ -9,7 +9,8 @@
 //   anything else                  skipped, counted by type
 //
 // valid_from/valid_until, confidence, labels (tags), description (else name),
-// revoked (+ x_csx_revoked_reason), x_csx_severity, x_csx_sectors and the
+// revoked (+ x_csx_revoked_reason), x_csx_severity, x_csx_sectors,
+// x_csx_first_seen, x_csx_last_seen and the
 // object's TLP marking (TLP 1.0 and 2.0 ids, or a tlp marking-definition in
 // the same bundle; the strictest when several) are kept. A whole-file
 // problem (not JSON, not STIX) is an InvalidArgument naming the position.

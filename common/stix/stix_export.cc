@@ -92,8 +92,7 @@ v1::Tlp TlpOfMarkingId(absl::string_view id) {
        v1::TLP_GREEN},
       {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
        v1::TLP_AMBER},
-      {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
-       v1::TLP_RED},
+      {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", v1::TLP_RED},
   };
   for (const auto& [known, tlp] : kTlp1) {
     if (id == known) return tlp;
@@ -162,6 +161,8 @@ Json ToStixObject(const v1::Indicator& ind) {
     }
     o["x_csx_warnings"] = std::move(w);
   }
+  if (IsSet(ind.first_seen())) o["x_csx_first_seen"] = Time(ind.first_seen());
+  if (IsSet(ind.last_seen())) o["x_csx_last_seen"] = Time(ind.last_seen());
   if (ind.sighting_count() > 0) o["x_csx_sightings"] = ind.sighting_count();
   if (ind.expired()) o["x_csx_expired"] = true;
   return o;

@@ -24,7 +24,8 @@ std::string StixId(const v1::Indicator& indicator);
 // The STIX 2.1 SDO of one indicator. Fields without a STIX property travel
 // as custom properties x_csx_severity, x_csx_sectors, x_csx_origin,
 // x_csx_path, x_csx_version, x_csx_revoked_reason, x_csx_warnings,
-// x_csx_sightings (each only when set).
+// x_csx_first_seen, x_csx_last_seen, x_csx_sightings, x_csx_expired (each
+// only when set).
 nlohmann::json ToStixObject(const v1::Indicator& indicator);
 
 // UTC with millisecond precision: 2026-01-02T03:04:05.678Z.
