@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // A client that closes its TLS connection while the TAXII or metrics
+  // server is still writing must cost that one connection, not the process:
+  // OpenSSL writes through write(2), which raises SIGPIPE on a closed socket.
+  signal(SIGPIPE, SIG_IGN);
   // Signals are taken synchronously by this thread; block them before any
   // other thread starts so that they all inherit the mask.
   sigset_t signals;

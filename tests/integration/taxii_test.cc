@@ -7,6 +7,11 @@
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -349,6 +354,53 @@ TEST_F(TaxiiTest, RefusesWhatItMust) {
                           "application/taxii+json;version=2.1");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+}
+
+// Sends one request over mutual TLS and closes the socket without reading
+// the answer, as a client that crashes or is killed mid-download does.
+void HangUpAfterRequest(int port, const std::string& identity,
+                        const std::string& ca, const std::string& request) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(
+      SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  ASSERT_TRUE(ctx);
+  ASSERT_EQ(SSL_CTX_use_certificate_file(ctx.get(), (identity + ".crt").c_str(),
+                                         SSL_FILETYPE_PEM),
+            1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx.get(), (identity + ".key").c_str(),
+                                        SSL_FILETYPE_PEM),
+            1);
+  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr), 1);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), fd);
+  ASSERT_EQ(SSL_connect(ssl.get()), 1);
+  ASSERT_EQ(
+      SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())),
+      static_cast<int>(request.size()));
+  // No SSL_shutdown and nothing read: the kernel answers the server's next
+  // write with a reset.
+  close(fd);
+}
+
+TEST_F(TaxiiTest, ClientsThatHangUpMidAnswerCostOnlyTheirConnection) {
+  SubmitMix();
+  const std::string path = CollectionPath(f_.analyst) + "objects/?limit=1000";
+  const std::string request = absl::StrCat(
+      "GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ", kTaxii,
+      "\r\n\r\n");
+  for (int i = 0; i < 30; ++i) {
+    HangUpAfterRequest(taxii_port_, f_.analyst, f_.ca.cert(), request);
+  }
+  // The node still serves TAXII and gRPC after every hang-up.
+  EXPECT_EQ(Get(f_.analyst, path).status, 200);
+  auto status = f_.Csx(f_.admin, {"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
 }
 
 TEST_F(TaxiiTest, CurlWithClientCertificates) {

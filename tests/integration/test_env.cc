@@ -13,8 +13,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +27,41 @@
 extern char** environ;
 
 namespace csx::testing {
+namespace {
+
+// The tests talk HTTPS through OpenSSL, which writes with write(2): a server
+// that closes a refused connection first must fail that request, not raise
+// SIGPIPE in the test process.
+const bool kSigpipeIgnored = [] {
+  signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+// Spawn attributes that start a child with every signal at its default
+// disposition and none blocked, as a service manager starts csxd, whatever
+// this test process ignores or blocks.
+class DefaultSignals {
+ public:
+  DefaultSignals() {
+    posix_spawnattr_init(&attr_);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr_, &all);
+    posix_spawnattr_setsigmask(&attr_, &none);
+    posix_spawnattr_setflags(&attr_,
+                             POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  }
+  ~DefaultSignals() { posix_spawnattr_destroy(&attr_); }
+  DefaultSignals(const DefaultSignals&) = delete;
+  DefaultSignals& operator=(const DefaultSignals&) = delete;
+  const posix_spawnattr_t* get() const { return &attr_; }
+
+ private:
+  posix_spawnattr_t attr_;
+};
+
+}  // namespace
 
 TempDir::TempDir() {
   std::string tmpl =
@@ -62,16 +99,25 @@ void WriteFile(const std::string& path, const std::string& content) {
 }
 
 int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  // Below the kernel's ephemeral range (32768-60999 by default), so that a
+  // port handed out here is not given to a "host:0" listener started later
+  // by the same test (a node's gRPC port) before the test binds it.
+  static std::mt19937 rng(static_cast<unsigned>(getpid()) ^
+                          static_cast<unsigned>(time(nullptr)));
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = 20000 + static_cast<int>(rng() % 12000);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  ADD_FAILURE() << "no free port in 20000-31999";
+  return 0;
 }
 
 std::string BinDir() {
@@ -132,7 +178,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  if (posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(),
+  DefaultSignals attr;
+  if (posix_spawn(&pid, argv[0].c_str(), &actions, attr.get(), args.data(),
                   environ) == 0) {
     int status = 0;
     waitpid(pid, &status, 0);
@@ -162,7 +209,8 @@ BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  if (posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(),
+  DefaultSignals attr;
+  if (posix_spawn(&pid_, argv[0].c_str(), &actions, attr.get(), args.data(),
                   environ) != 0) {
     pid_ = -1;
     ADD_FAILURE() << "cannot start " << argv[0];
@@ -214,8 +262,9 @@ bool NodeProcess::Start() {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  const int rc =
-      posix_spawn(&pid_, bin.c_str(), &actions, nullptr, args.data(), environ);
+  DefaultSignals attr;
+  const int rc = posix_spawn(&pid_, bin.c_str(), &actions, attr.get(),
+                             args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     pid_ = -1;
