@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--config", flags.config,
                  "client config (default ~/.config/csx/config.yaml)");
   app.add_option("--output,-o", flags.output,
-                 "table|json|jsonl|csv (table on a terminal, else jsonl)");
+                 "table|json|jsonl|csv|stix|zeek|suricata|rpz|nftables "
+                 "(table on a terminal, else jsonl)");
 
   SubmitArgs submit;
   auto* c_submit =

@@ -21,14 +21,8 @@ class FeedOutput {
     total_ += batch.entries_size();
     ctx_.out->flush();
     cursor_ = batch.cursor();
-    if (!args_.cursor_file.empty()) {
-      absl::Status s = WriteCursorFile(args_.cursor_file, cursor_);
-      if (!s.ok()) {
-        *ctx_.err << "csx: pull: " << s.message() << "\n";
-        return false;
-      }
-    }
-    return true;
+    // A format that prints at the end records the cursor only then.
+    return writer_.BuffersUntilFinish() || SaveCursor();
   }
 
   // The batch size to ask for next; 0 once the limit is reached.
@@ -41,13 +35,38 @@ class FeedOutput {
   const std::string& cursor() const { return cursor_; }
   void set_cursor(std::string c) { cursor_ = std::move(c); }
 
-  void Finish() {
+  // Prints what the format held back, then records the cursor. False on a
+  // cursor-file error.
+  bool Finish() {
     writer_.Finish();
+    ctx_.out->flush();
     // Without a cursor file, tell the user where to resume.
-    if (args_.cursor_file.empty()) *ctx_.err << "cursor: " << cursor_ << "\n";
+    if (args_.cursor_file.empty()) {
+      *ctx_.err << "cursor: " << cursor_ << "\n";
+      return true;
+    }
+    return !writer_.BuffersUntilFinish() || SaveCursor();
   }
 
  private:
+  bool SaveCursor() {
+    if (args_.cursor_file.empty()) return true;
+    // Entries that did not reach the output (a full disk, a closed pipe)
+    // must come again on the next pull: the cursor stays where it was.
+    ctx_.out->flush();
+    if (!*ctx_.out) {
+      *ctx_.err << "csx: pull: writing the output failed; " << args_.cursor_file
+                << " was not advanced\n";
+      return false;
+    }
+    absl::Status s = WriteCursorFile(args_.cursor_file, cursor_);
+    if (!s.ok()) {
+      *ctx_.err << "csx: pull: " << s.message() << "\n";
+      return false;
+    }
+    return true;
+  }
+
   const CommandContext& ctx_;
   const PullArgs& args_;
   formats::IndicatorWriter writer_;
@@ -140,7 +159,7 @@ int RunPull(const CommandContext& ctx, const PullArgs& args) {
     out.set_cursor(*c);
   }
   const int rc = args.follow ? Follow(ctx, out) : PullOnce(ctx, out);
-  out.Finish();
+  if (!out.Finish() && rc == kExitOk) return kExitUsage;
   return rc;
 }
 

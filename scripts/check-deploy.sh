@@ -166,7 +166,8 @@ fi
 
 # --- shellcheck ----------------------------------------------------------------
 if have shellcheck; then
-  scripts=(deploy/compose/make-certs.sh deploy/make-certs.sh scripts/check-deploy.sh)
+  scripts=(deploy/compose/make-certs.sh deploy/make-certs.sh deploy/federation/run.sh
+    scripts/*.sh .ci/run)
   if out=$(shellcheck "${scripts[@]}" 2>&1); then
     pass "shellcheck ${scripts[*]}"
   else

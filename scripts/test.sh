@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# Tools only the checks use: compose validation and shell lint of deploy/,
-# and the sensors' own checkers for the feed profiles.
+# Tools only the checks use: systemd-analyze, compose validation and shell
+# lint of deploy/, and the sensors' own checkers for the feed profiles.
 extras=()
-for p in docker-compose shellcheck bind9utils nftables; do
+for p in systemd docker-compose shellcheck bind9utils nftables; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || extras+=("$p")
 done
 if [ ${#extras[@]} -gt 0 ]; then
@@ -19,8 +19,8 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export CCACHE_BASEDIR=$PWD
 
 echo "== format check"
-files=$(git ls-files '*.cc' '*.h' 2>/dev/null || find . -name '*.cc' -o -name '*.h')
-if ! clang-format --dry-run --Werror $files; then
+mapfile -t files < <(git ls-files '*.cc' '*.h' 2>/dev/null || find . -name '*.cc' -o -name '*.h')
+if ! clang-format --dry-run --Werror "${files[@]}"; then
   echo "format check failed: run clang-format -i on the files above" >&2
   exit 1
 fi

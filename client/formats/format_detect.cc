@@ -35,6 +35,34 @@ absl::string_view JsonDocumentKind(absl::string_view content) {
   return "";
 }
 
+// True when `content` opens like one JSON document rather than JSON lines:
+// an array, or an object whose first line is not a whole object (a
+// pretty-printed STIX bundle or MISP event).
+bool LooksLikeJsonDocument(absl::string_view content) {
+  if (content.empty()) return false;
+  if (content.front() == '[') return true;
+  if (content.front() != '{') return false;
+  absl::string_view first_line = content.substr(0, content.find('\n'));
+  return !nlohmann::json::accept(first_line.begin(), first_line.end());
+}
+
+// The error for a JSON document that does not parse (a truncated download,
+// a file cut short), naming the byte where parsing stopped.
+absl::Status InvalidJsonDocument(absl::string_view path,
+                                 absl::string_view content) {
+  std::string why = "not valid JSON";
+  try {
+    const nlohmann::json doc =
+        nlohmann::json::parse(content.begin(), content.end());
+    why = absl::StrCat("not one JSON document (", doc.type_name(), ")");
+  } catch (const nlohmann::json::parse_error& e) {
+    why = absl::StrCat("not valid JSON at byte ", e.byte);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", path, "' is ", why,
+      " (a truncated STIX bundle or MISP event?); nothing was submitted"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> DetectFormat(absl::string_view path,
@@ -52,7 +80,13 @@ absl::StatusOr<std::string> DetectFormat(absl::string_view path,
     if (ext == "jsonl" || ext == "ndjson") return std::string("jsonl");
     if (ext == "json") {
       auto kind = JsonDocumentKind(content);
-      return std::string(kind.empty() ? "jsonl" : kind);
+      if (!kind.empty()) return std::string(kind);
+      absl::string_view body = absl::StripLeadingAsciiWhitespace(content);
+      if (LooksLikeJsonDocument(body) &&
+          !nlohmann::json::accept(body.begin(), body.end())) {
+        return InvalidJsonDocument(path, body);
+      }
+      return std::string("jsonl");
     }
   }
   if (absl::StartsWith(content, "\xEF\xBB\xBF")) content.remove_prefix(3);
@@ -60,6 +94,11 @@ absl::StatusOr<std::string> DetectFormat(absl::string_view path,
   if (!content.empty() && (content.front() == '{' || content.front() == '[')) {
     auto kind = JsonDocumentKind(content);
     if (!kind.empty()) return std::string(kind);
+    if (LooksLikeJsonDocument(content) &&
+        !nlohmann::json::accept(content.begin(), content.end())) {
+      return InvalidJsonDocument(path, content);
+    }
+    return std::string("jsonl");
   }
   if (content.empty()) {
     return absl::InvalidArgumentError(

@@ -88,6 +88,11 @@ class IndicatorWriter {
   // afterwards (stix prints the batch's bundle here).
   void EndBatch();
 
+  // True for json and table, which print nothing before Finish().
+  bool BuffersUntilFinish() const {
+    return format_ == OutputFormat::kJson || format_ == OutputFormat::kTable;
+  }
+
   // Prints what json and table buffered: the json array ("[]" when nothing
   // was written, unless only WriteObject was used) or the table (nothing
   // when empty). Call once at the end; later calls do nothing.

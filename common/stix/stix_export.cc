@@ -109,7 +109,36 @@ std::string StixId(const v1::Indicator& ind) {
                       ind.id());
 }
 
+// A withdrawal: a partner's feed tells it that an indicator it may have
+// received is revoked or expired without showing the indicator again (it
+// carries id, type, state, version and time only). STIX has no deletion, so
+// it becomes the same object revoked, whose pattern names the withdrawn id
+// instead of a value; a client that holds the object sees it revoked.
+Json WithdrawalObject(const v1::Indicator& ind) {
+  const std::string modified = Time(ind.modified());
+  const bool cve = ind.type() == v1::CVE;
+  Json o = {{"type", cve ? "vulnerability" : "indicator"},
+            {"spec_version", "2.1"},
+            {"id", StixId(ind)},
+            {"created", modified},
+            {"modified", modified},
+            {"revoked", true},
+            {"name", absl::StrCat("withdrawn ", ind.id())},
+            {"x_csx_withdrawn", true}};
+  if (!cve) {
+    o["indicator_types"] = Json::array({"malicious-activity"});
+    o["pattern"] = absl::StrCat("[x-csx-withdrawn:id = '", ind.id(), "']");
+    o["pattern_type"] = "stix";
+    o["pattern_version"] = "2.1";
+    o["valid_from"] = modified;
+  }
+  if (ind.version() > 0) o["x_csx_version"] = ind.version();
+  if (ind.expired()) o["x_csx_expired"] = true;
+  return o;
+}
+
 Json ToStixObject(const v1::Indicator& ind) {
+  if (IsWithdrawal(ind)) return WithdrawalObject(ind);
   const std::string created =
       IsSet(ind.created()) ? Time(ind.created()) : Time(ind.modified());
   std::string modified = IsSet(ind.modified()) ? Time(ind.modified()) : created;

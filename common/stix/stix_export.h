@@ -21,7 +21,15 @@ namespace csx::stix {
 // cve.
 std::string StixId(const v1::Indicator& indicator);
 
-// The STIX 2.1 SDO of one indicator. Fields without a STIX property travel
+// True for a feed withdrawal: the id, type and state of an indicator that
+// the reader may no longer see in full, without its value.
+inline bool IsWithdrawal(const v1::Indicator& indicator) {
+  return indicator.value().empty() && !indicator.id().empty();
+}
+
+// The STIX 2.1 SDO of one indicator; a withdrawal becomes the same object
+// with revoked: true, x_csx_withdrawn: true and a pattern that names the
+// withdrawn id. Fields without a STIX property travel
 // as custom properties x_csx_severity, x_csx_sectors, x_csx_origin,
 // x_csx_path, x_csx_version, x_csx_revoked_reason, x_csx_warnings,
 // x_csx_first_seen, x_csx_last_seen, x_csx_sightings, x_csx_expired (each

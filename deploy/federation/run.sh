@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 dir=${CSX_FED_DIR:-/tmp/csx-federation}
 orgs=(cl.csirt us.cisa uk.ncsc co.colcert)
-[ -x "$repo/build/server/csxd" ] && [ -x "$repo/build/client/csx" ] || bash "$repo/scripts/build.sh" build
+if [ ! -x "$repo/build/server/csxd" ] || [ ! -x "$repo/build/client/csx" ]; then
+  bash "$repo/scripts/build.sh" build
+fi
 
 mkdir -p "$dir/certs"
 for org in "${orgs[@]}"; do

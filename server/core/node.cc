@@ -126,6 +126,7 @@ std::optional<v1::FeedEntry> Node::ViewEntry(const Principal& who,
       withdrawable) {
     v1::Indicator tombstone;
     tombstone.set_id(ind.id());
+    tombstone.set_type(ind.type());  // the STIX id depends on it
     tombstone.set_revoked(ind.revoked());
     tombstone.set_expired(ind.expired());
     tombstone.set_version(ind.version());

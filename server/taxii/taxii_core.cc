@@ -190,6 +190,12 @@ Reply TaxiiCore::Collection(const Principal& who, const std::string& id) const {
   return Envelope(CollectionJson(who));
 }
 
+bool TaxiiCore::IsSupersededFor(const Principal& who,
+                                const v1::Indicator& entry_indicator) const {
+  auto current = node_->GetFromFeed(who, entry_indicator.id());
+  return current.ok() && current->version() > entry_indicator.version();
+}
+
 absl::StatusOr<TaxiiCore::Page> TaxiiCore::ReadPage(
     const Principal& who, const ObjectsQuery& query) const {
   std::string cursor = query.next;
@@ -222,9 +228,6 @@ absl::StatusOr<TaxiiCore::Page> TaxiiCore::ReadPage(
   absl::flat_hash_map<std::string, size_t> seen;  // STIX id -> index
   for (const v1::FeedEntry& e : batch->entries()) {
     const v1::Indicator& ind = e.indicator();
-    // Tombstones (the id of something a partner may no longer see) have no
-    // value to make a STIX pattern from; the gRPC feed carries them.
-    if (ind.value().empty()) continue;
     const absl::Time added = Truncate(FromProto(e.time()));
     if (query.added_after && added <= *query.added_after) continue;
     Json obj = stix::ToStixObject(ind);
@@ -241,6 +244,11 @@ absl::StatusOr<TaxiiCore::Page> TaxiiCore::ReadPage(
         if (want.ok() && have.ok() && *want == *have) match = true;
       }
       if (!match) continue;
+    }
+    if (!all && !first && IsSupersededFor(who, ind)) {
+      // The default version=last serves each object once, at its newest
+      // version, whatever page that lands on.
+      continue;
     }
     if (!all) {
       auto it = seen.find(id);

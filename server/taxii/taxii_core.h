@@ -87,6 +87,10 @@ class TaxiiCore {
   // NotFound reply when `collection` is not `who`'s.
   std::optional<Reply> CheckCollection(const Principal& who,
                                        const std::string& collection) const;
+  // True when `who` can see a later version of `entry_indicator` than this
+  // one: a later change-log entry serves it.
+  bool IsSupersededFor(const Principal& who,
+                       const v1::Indicator& entry_indicator) const;
   absl::StatusOr<Page> ReadPage(const Principal& who,
                                 const ObjectsQuery& query) const;
   // The indicator behind a STIX id, as `who` may see it.

@@ -56,5 +56,24 @@ TEST(DetectFormatTest, EmptyInputWithoutExtensionFails) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("use --format")));
 }
 
+TEST(DetectFormatTest, TruncatedJsonDocumentFailsAsAWhole) {
+  const std::string bundle =
+      "{\n  \"type\": \"bundle\",\n  \"id\": \"bundle--1\",\n"
+      "  \"objects\": [\n    {\"type\": \"indicator\"";
+  for (const std::string path : {"-", "report.json", "report.txt"}) {
+    EXPECT_THAT(DetectFormat(path, bundle),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("not valid JSON at byte")))
+        << path;
+  }
+  EXPECT_THAT(DetectFormat("events.json", "[{\"Event\": {\"info\": \"x\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("truncated STIX bundle or MISP event")));
+  // JSON lines whose last line is cut stay JSON lines: that line is rejected
+  // alone by the reader.
+  EXPECT_THAT(DetectFormat("-", "{\"type\":\"ipv4\"}\n{\"type\":"), IsOk());
+  EXPECT_EQ(*DetectFormat("-", "{\"type\":\"ipv4\"}\n{\"type\":"), "jsonl");
+}
+
 }  // namespace
 }  // namespace csx::formats

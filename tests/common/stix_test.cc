@@ -209,5 +209,40 @@ TEST(StixExportTest, StableIdsAndRequiredProperties) {
   EXPECT_NE(IdentityId("us.cisa"), IdentityId("cl.csirt"));
 }
 
+TEST(StixExportTest, WithdrawalIsTheSameObjectRevoked) {
+  v1::Indicator full;
+  full.set_id("00000000-0000-4000-8000-000000000042");
+  full.set_type(v1::DOMAIN);
+  full.set_value("gone.example");
+  v1::Indicator w;
+  w.set_id(full.id());
+  w.set_type(v1::DOMAIN);
+  w.set_revoked(true);
+  w.set_version(3);
+  *w.mutable_modified() = ToProto(absl::FromUnixSeconds(1767225600));
+  ASSERT_TRUE(IsWithdrawal(w));
+  ASSERT_FALSE(IsWithdrawal(full));
+  const nlohmann::json o = ToStixObject(w);
+  EXPECT_EQ(o["id"], ToStixObject(full)["id"]);
+  EXPECT_EQ(o["type"], "indicator");
+  EXPECT_EQ(o["revoked"], true);
+  EXPECT_EQ(o["x_csx_withdrawn"], true);
+  EXPECT_EQ(o["modified"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(o["pattern"],
+            "[x-csx-withdrawn:id = '00000000-0000-4000-8000-000000000042']");
+  // Every property an indicator requires is there.
+  for (const char* k : {"spec_version", "created", "modified", "pattern",
+                        "pattern_type", "valid_from", "name"}) {
+    EXPECT_TRUE(o.contains(k)) << k;
+  }
+  w.set_type(v1::CVE);
+  const nlohmann::json v = ToStixObject(w);
+  EXPECT_EQ(v["type"], "vulnerability");
+  EXPECT_EQ(v["id"], "vulnerability--" + w.id());
+  EXPECT_EQ(v["revoked"], true);
+  EXPECT_FALSE(v.contains("pattern"));
+  EXPECT_TRUE(v.contains("name"));
+}
+
 }  // namespace
 }  // namespace csx::stix

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -105,6 +106,37 @@ TEST(CursorResumeTest, InterruptedPullsResumeWithoutGapOrDuplicate) {
   auto tail = f.Csx(f.reader, {"pull", "--cursor-file", cursor_file});
   EXPECT_EQ(tail.exit_code, 0);
   EXPECT_TRUE(tail.out.empty()) << tail.out;
+}
+
+// A pull whose output cannot be written (here /dev/full) fails and leaves
+// the cursor where it was, for every output format, so the next pull brings
+// the same entries again.
+TEST(CursorResumeTest, CursorStaysWhenTheOutputCannotBeWritten) {
+  NodeFixture f;
+  ASSERT_TRUE(f.node->Start());
+  const std::string csv = f.tmp.File("in.csv");
+  WriteFile(csv,
+            "type,value\nipv4,192.0.2.1\nipv4,192.0.2.2\ndomain,x.example\n");
+  ASSERT_EQ(f.Csx(f.analyst, {"submit", "--file", csv}).exit_code, 0);
+  for (const std::string format : {"jsonl", "json", "csv", "stix", "zeek"}) {
+    SCOPED_TRACE(format);
+    const std::string cursor_file = f.tmp.File("cursor." + format);
+    std::string shell;
+    for (const std::string& a : f.CsxArgv(
+             f.reader, {"pull", "-o", format, "--cursor-file", cursor_file})) {
+      shell += "'" + a + "' ";
+    }
+    auto full = RunCommand({"/bin/sh", "-c", shell + "> /dev/full"});
+    EXPECT_NE(full.exit_code, 0);
+    EXPECT_THAT(full.err, ::testing::HasSubstr("was not advanced"));
+    EXPECT_FALSE(std::ifstream(cursor_file).good())
+        << "cursor advanced: " << ReadFile(cursor_file);
+    auto again =
+        f.Csx(f.reader, {"pull", "-o", format, "--cursor-file", cursor_file});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_THAT(again.out, ::testing::HasSubstr("192.0.2.2"));
+    EXPECT_TRUE(std::ifstream(cursor_file).good());
+  }
 }
 
 }  // namespace

@@ -324,6 +324,51 @@ TEST_F(TaxiiTest, FiltersManifestObjectAndVersions) {
             404);
 }
 
+TEST_F(TaxiiTest, EachObjectOnceAtItsNewestVersionAcrossPages) {
+  Submit("ipv4,198.51.100.7,GREEN\n");
+  Submit("ipv4,198.51.100.8,GREEN\nipv4,198.51.100.9,GREEN\n");
+  Submit("ipv4,198.51.100.7,GREEN\n");  // a merge: version 2
+  int pages = 0;
+  std::string last;
+  auto newest = PullAll(f_.analyst, "limit=1", &pages, &last);
+  ASSERT_EQ(newest.size(), 3u);
+  EXPECT_EQ(Ids(newest).size(), 3u) << "an object came twice";
+  for (const Json& o : newest) {
+    if (o["name"] == "ipv4 198.51.100.7") {
+      EXPECT_EQ(o["x_csx_version"], 2);
+    }
+  }
+  auto all = PullAll(f_.analyst, "limit=1&match[version]=all", &pages, &last);
+  EXPECT_EQ(all.size(), 4u);
+}
+
+TEST_F(TaxiiTest, PartnerLearnsOfAWithdrawalAsARevokedObject) {
+  Submit("domain,withdrawn.example,GREEN\n");
+  int pages = 0;
+  std::string last;
+  auto before = PullAll(f_.partner_peer, "", &pages, &last);
+  ASSERT_EQ(before.size(), 1u);
+  const std::string stix_id = before[0]["id"];
+  // The TLP is raised above the agreement's GREEN, then the indicator is
+  // revoked: the partner may no longer see it, but must learn it is gone.
+  Submit("domain,withdrawn.example,AMBER\n");
+  auto q = f_.Csx(f_.analyst,
+                  {"query", "--value", "withdrawn.example", "-o", "json"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const std::string id = Json::parse(q.out)[0]["id"];
+  ASSERT_EQ(f_.Csx(f_.analyst, {"revoke", id, "--reason", "false positive"})
+                .exit_code,
+            0);
+  auto after = PullAll(f_.partner_peer, "added_after=" + last, &pages, &last);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["id"], stix_id);
+  EXPECT_EQ(after[0]["revoked"], true);
+  EXPECT_EQ(after[0]["x_csx_withdrawn"], true);
+  EXPECT_EQ(after[0].dump().find("withdrawn.example"), std::string::npos)
+      << "a withdrawal shows nothing of the new version";
+  EXPECT_EQ(after[0].dump().find("AMBER"), std::string::npos);
+}
+
 TEST_F(TaxiiTest, RefusesWhatItMust) {
   // No client certificate: the TLS handshake fails, nothing is served.
   EXPECT_EQ(Get("", "/taxii2/").status, 0);

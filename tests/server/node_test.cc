@@ -332,6 +332,7 @@ TEST_F(NodePartnerTest, RevocationReachesAPartnerAfterTheTlpWasRaised) {
   EXPECT_EQ(e.indicator().value(),
             "");  // a tombstone: no data of the new version
   EXPECT_EQ(e.indicator().tlp(), v1::TLP_UNSPECIFIED);
+  EXPECT_EQ(e.indicator().type(), v1::DOMAIN);  // for the STIX id
 }
 
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {
