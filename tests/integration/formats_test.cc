@@ -220,5 +220,58 @@ TEST_F(FormatsTest, ProfilesFromQueryAndResumablePull) {
                                  "198.51.100.21 }"));
 }
 
+// Malformed files through csx submit against a node: a whole document cut
+// short is refused as a whole (exit 1) and stores nothing; wrong types are
+// rejected per object (exit 3) and only the good objects are stored.
+TEST_F(FormatsTest, MalformedFilesFailClearlyAndStoreNothing) {
+  // 10 MB STIX bundle and MISP event, pretty-printed and cut in the middle.
+  std::string bundle = "{\n  \"type\": \"bundle\",\n  \"objects\": [\n";
+  std::string event =
+      "{\n  \"Event\": {\n    \"info\": \"big\",\n"
+      "    \"Attribute\": [\n";
+  for (int n = 0; bundle.size() < (10 << 20); ++n) {
+    absl::StrAppend(
+        &bundle, n ? ",\n" : "",
+        R"(    {"type":"indicator","spec_version":"2.1","id":"indicator--)", n,
+        R"(","pattern":"[domain-name:value = 'h)", n,
+        R"(.big.example']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})");
+    absl::StrAppend(&event, n ? ",\n" : "",
+                    R"(      {"type":"domain","to_ids":true,"value":"m)", n,
+                    R"(.big.example"})");
+  }
+  for (const auto& [name, text] :
+       {std::pair<std::string, std::string>{"cut.json", bundle},
+        {"cut-event.json", event}}) {
+    SCOPED_TRACE(name);
+    const std::string path = f_.tmp.File(name);
+    WriteFile(path, text.substr(0, text.size() / 2));
+    for (const std::string format :
+         {"auto", name == "cut.json" ? "stix" : "misp"}) {
+      auto r =
+          f_.Csx(f_.analyst, {"submit", "--file", path, "--format", format});
+      EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err;
+      EXPECT_THAT(r.err, HasSubstr("JSON")) << format;
+    }
+  }
+  auto q = f_.Csx(f_.reader, {"query", "-o", "json"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(Json::parse(q.out).size(), 0u) << "garbage was stored";
+
+  // Wrong types inside well-formed JSON: rejected one by one.
+  const std::string wrong = f_.tmp.File("wrong.json");
+  WriteFile(wrong, R"({"Event": {"info": "types", "Attribute": [
+    {"type": "domain", "to_ids": true, "value": 42},
+    {"type": "ip-dst", "to_ids": true, "value": ["198.51.100.1"]},
+    {"type": "ip-dst", "to_ids": true, "value": "not-an-ip"},
+    {"type": "domain", "to_ids": true, "value": "kept.example"}]}})");
+  auto r = f_.Csx(f_.analyst, {"submit", "--file", wrong});
+  EXPECT_EQ(r.exit_code, 3) << r.err << r.out;
+  q = f_.Csx(f_.reader, {"query", "-o", "json"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const Json stored = Json::parse(q.out);
+  ASSERT_EQ(stored.size(), 1u) << q.out;
+  EXPECT_EQ(stored[0]["value"], "kept.example");
+}
+
 }  // namespace
 }  // namespace csx::testing
