@@ -6,6 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+
 namespace csx {
 
 std::string FormatUuid(const unsigned char b[16]) {
@@ -19,12 +23,38 @@ std::string FormatUuid(const unsigned char b[16]) {
 }
 
 std::string NewUuid() {
+  static absl::Mutex mu(absl::kConstInit);
+  static uint64_t last_ms ABSL_GUARDED_BY(mu) = 0;
+  static uint32_t counter ABSL_GUARDED_BY(mu) = 0;
   unsigned char b[16];
   if (RAND_bytes(b, sizeof(b)) != 1) {
     // The CSPRNG failing is an invariant violation of the platform.
     std::abort();
   }
-  b[6] = (b[6] & 0x0f) | 0x40;
+  uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  uint32_t seq = 0;
+  {
+    absl::MutexLock lock(&mu);
+    if (ms <= last_ms) {
+      // Same millisecond (or the clock stepped back): count on from the
+      // last id, moving to the next millisecond when the counter is full.
+      ms = last_ms;
+      seq = counter + 1;
+      if (seq > 0xfff) {
+        ++ms;
+        seq = 0;
+      }
+    } else {
+      seq = (static_cast<uint32_t>(b[6]) << 4 | b[7] >> 4) & 0x7ff;
+    }
+    last_ms = ms;
+    counter = seq;
+  }
+  for (int i = 0; i < 6; ++i) {
+    b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  }
+  b[6] = static_cast<unsigned char>(0x70 | (seq >> 8));
+  b[7] = static_cast<unsigned char>(seq & 0xff);
   b[8] = (b[8] & 0x3f) | 0x80;
   return FormatUuid(b);
 }

@@ -8,7 +8,11 @@
 
 namespace csx {
 
-// A random (version 4) UUID in lower-case canonical text.
+// A time-ordered (version 7, RFC 9562) UUID in lower-case canonical text:
+// 48 bits of Unix milliseconds, a 12-bit counter that keeps the UUIDs of one
+// process strictly increasing within a millisecond, and 62 random bits.
+// Ordered ids append to the store's id index instead of landing on a random
+// page of it. Thread-safe.
 std::string NewUuid();
 
 // The canonical lower-case text of 16 bytes.

@@ -160,65 +160,118 @@ absl::Status Node::CommitAndPublish(Transaction& txn, uint64_t last_seq) {
   return absl::OkStatus();
 }
 
+// One request on its way through the group commit: validated outside any
+// lock, applied by whichever thread leads its group.
+struct Node::PendingSubmit {
+  const Principal* who = nullptr;
+  std::vector<absl::StatusOr<ValidInput>> inputs;
+  std::vector<std::vector<WarninglistHit>> hits;
+  uint64_t warninglisted = 0;
+  v1::SubmitResponse response;
+};
+
 absl::StatusOr<v1::SubmitResponse> Node::Submit(
     const Principal& who, const v1::SubmitRequest& request) {
+  const v1::SubmitRequest* one[] = {&request};
+  CSX_ASSIGN_OR_RETURN(std::vector<v1::SubmitResponse> r, SubmitAll(who, one));
+  return std::move(r[0]);
+}
+
+absl::StatusOr<std::vector<v1::SubmitResponse>> Node::SubmitAll(
+    const Principal& who, absl::Span<const v1::SubmitRequest* const> requests) {
   CSX_RETURN_IF_ERROR(Allow(who, Action::kSubmit));
-  const int n = request.items_size();
-  if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
-  if (static_cast<uint32_t>(n) > options_.max_batch_items) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("items: ", n, " items in one request, at most ",
-                     options_.max_batch_items));
-  }
-  // Validation needs no lock: do it before the write transaction.
-  std::vector<absl::StatusOr<ValidInput>> inputs;
-  inputs.reserve(n);
   std::shared_ptr<const Warninglists> lists;
   {
     absl::MutexLock lock(&policy_mu_);
     lists = warninglists_;
   }
-  std::vector<std::vector<WarninglistHit>> hits(n);
-  uint64_t warninglisted = 0;
-  for (int i = 0; i < n; ++i) {
-    inputs.push_back(ValidateInput(request.items(i)));
-    if (!inputs[i].ok() || !lists) continue;
-    hits[i] = lists->Check(inputs[i]->type, inputs[i]->value);
-    for (const auto& h : hits[i]) {
-      if (h.refuse) {
-        ++warninglisted;
-        inputs[i] = absl::InvalidArgumentError(absl::StrCat(
-            "value: '", h.warning.detail(), "' is on warninglist '",
-            h.warning.list(), "', which this node refuses"));
-        break;
+  std::vector<PendingSubmit> pending(requests.size());
+  GroupCommit::Member member;
+  member.data = &pending;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const v1::SubmitRequest& request = *requests[r];
+    PendingSubmit& p = pending[r];
+    p.who = &who;
+    const int n = request.items_size();
+    if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
+    if (static_cast<uint32_t>(n) > options_.max_batch_items) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("items: ", n, " items in one request, at most ",
+                       options_.max_batch_items));
+    }
+    member.items += static_cast<size_t>(n);
+    // Validation needs no lock: it is done before the group commit.
+    p.inputs.reserve(n);
+    p.hits.resize(n);
+    for (int i = 0; i < n; ++i) {
+      p.inputs.push_back(ValidateInput(request.items(i)));
+      if (!p.inputs[i].ok() || !lists) continue;
+      p.hits[i] = lists->Check(p.inputs[i]->type, p.inputs[i]->value);
+      for (const auto& h : p.hits[i]) {
+        if (h.refuse) {
+          ++p.warninglisted;
+          p.inputs[i] = absl::InvalidArgumentError(absl::StrCat(
+              "value: '", h.warning.detail(), "' is on warninglist '",
+              h.warning.list(), "', which this node refuses"));
+          break;
+        }
       }
     }
   }
+  CSX_RETURN_IF_ERROR(group_commit_.Join(
+      member, [this](absl::Span<GroupCommit::Member* const> group) {
+        return ApplySubmissions(group);
+      }));
+  std::vector<v1::SubmitResponse> out;
+  out.reserve(pending.size());
+  for (PendingSubmit& p : pending) {
+    events_->Submitted(p.response.created(), p.response.merged(),
+                       p.response.rejected() - p.warninglisted,
+                       p.warninglisted);
+    out.push_back(std::move(p.response));
+  }
+  return out;
+}
 
-  v1::SubmitResponse response;
-  std::vector<std::string> ids;
+absl::Status Node::ApplySubmissions(
+    absl::Span<GroupCommit::Member* const> group) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   const absl::Time now = clock_->Now();
   uint64_t last_seq = 0;
+  for (GroupCommit::Member* m : group) {
+    for (PendingSubmit& p :
+         *static_cast<std::vector<PendingSubmit>*>(m->data)) {
+      CSX_RETURN_IF_ERROR(ApplySubmit(*txn, now, p, &last_seq));
+    }
+  }
+  return CommitAndPublish(*txn, last_seq);
+}
+
+absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
+                               PendingSubmit& p, uint64_t* last_seq) {
+  const Principal& who = *p.who;
+  v1::SubmitResponse& response = p.response;
+  std::vector<std::string> ids;
+  const int n = static_cast<int>(p.inputs.size());
   for (int i = 0; i < n; ++i) {
     v1::SubmitResult* result = response.add_results();
     result->set_index(i);
-    if (!inputs[i].ok()) {
+    if (!p.inputs[i].ok()) {
       result->set_outcome(v1::OUTCOME_REJECTED);
-      result->set_error(std::string(inputs[i].status().message()));
+      result->set_error(std::string(p.inputs[i].status().message()));
       response.set_rejected(response.rejected() + 1);
       continue;
     }
-    const ValidInput& in = *inputs[i];
+    const ValidInput& in = *p.inputs[i];
     CSX_ASSIGN_OR_RETURN(auto existing,
-                         txn->FindByKey(in.type, in.value, options_.org));
+                         txn.FindByKey(in.type, in.value, options_.org));
     v1::Indicator ind =
         existing ? Merge(*existing, in, now)
                  : NewIndicator(in, NewUuid(), options_.org, who.name, now);
     ind.clear_warnings();
-    for (const auto& h : hits[i]) *ind.add_warnings() = h.warning;
-    CSX_RETURN_IF_ERROR(txn->Put(ind));
-    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_UPSERT, now, ind));
+    for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
+    CSX_RETURN_IF_ERROR(txn.Put(ind));
+    CSX_ASSIGN_OR_RETURN(*last_seq, txn.AppendChange(v1::OP_UPSERT, now, ind));
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
     result->set_id(ind.id());
     *result->mutable_warnings() = ind.warnings();
@@ -229,17 +282,12 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
     }
     ids.push_back(ind.id());
   }
-  if (!ids.empty()) {
-    CSX_RETURN_IF_ERROR(AppendAudit(
-        *txn, "submit", &who, "",
-        absl::StrCat("created=", response.created(), " merged=",
-                     response.merged(), " rejected=", response.rejected(),
-                     " ids=", absl::StrJoin(ids, ","))));
-  }
-  CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
-  events_->Submitted(response.created(), response.merged(),
-                     response.rejected() - warninglisted, warninglisted);
-  return response;
+  if (ids.empty()) return absl::OkStatus();
+  return AppendAudit(txn, "submit", &who, "",
+                     absl::StrCat("created=", response.created(),
+                                  " merged=", response.merged(),
+                                  " rejected=", response.rejected(),
+                                  " ids=", absl::StrJoin(ids, ",")));
 }
 
 absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,

@@ -13,13 +13,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
+#include "server/core/group_commit.h"
 #include "server/core/node_events.h"
 #include "server/core/principal.h"
 #include "server/core/warninglists.h"
@@ -49,6 +52,11 @@ class Node {
   // large; store errors fail the whole batch (nothing of it is stored).
   absl::StatusOr<v1::SubmitResponse> Submit(const Principal& who,
                                             const v1::SubmitRequest& request);
+  // Several requests (a client stream's) in one transaction: one response
+  // per request, in order. Fails as a whole as Submit does.
+  absl::StatusOr<std::vector<v1::SubmitResponse>> SubmitAll(
+      const Principal& who,
+      absl::Span<const v1::SubmitRequest* const> requests);
 
   // NotFound when the id is unknown or not visible to `who` (the two are
   // indistinguishable to the caller).
@@ -159,6 +167,11 @@ class Node {
                            const Principal* who,
                            const std::string& principal_text,
                            std::string detail);
+  struct PendingSubmit;
+  // Applies the submissions of a group in one transaction and commits it.
+  absl::Status ApplySubmissions(absl::Span<GroupCommit::Member* const> group);
+  absl::Status ApplySubmit(Transaction& txn, absl::Time now, PendingSubmit& p,
+                           uint64_t* last_seq);
   // Commits and publishes the new head to waiting subscribers.
   absl::Status CommitAndPublish(Transaction& txn, uint64_t last_seq);
   absl::StatusOr<v1::Indicator> ChangeOne(const Principal& who,
@@ -176,6 +189,9 @@ class Node {
   absl::Mutex policy_mu_;
   std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);
   std::shared_ptr<const Warninglists> warninglists_ ABSL_GUARDED_BY(policy_mu_);
+
+  // Concurrent submissions share transactions (and fsyncs).
+  GroupCommit group_commit_{20000};
 
   absl::Mutex head_mu_;
   uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;

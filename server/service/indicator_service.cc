@@ -18,20 +18,40 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::SubmitRequest>* reader,
     v1::SubmitResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
-  v1::SubmitRequest req;
+  // Requests are stored a group at a time (up to kStreamGroupItems items in
+  // one transaction); the stream is acknowledged once all are committed.
+  constexpr int kStreamGroupItems = 10000;
   uint32_t offset = 0;
-  while (reader->Read(&req)) {
-    auto r = node_->Submit(*who, req);
-    if (!r.ok()) return ToGrpcStatus(r.status());
-    resp->set_created(resp->created() + r->created());
-    resp->set_merged(resp->merged() + r->merged());
-    resp->set_rejected(resp->rejected() + r->rejected());
-    for (auto& result : *r->mutable_results()) {
-      if (result.outcome() != v1::OUTCOME_REJECTED) continue;
-      result.set_index(result.index() + offset);
-      *resp->add_results() = std::move(result);
+  bool more = true;
+  while (more) {
+    std::vector<v1::SubmitRequest> reqs;
+    int items = 0;
+    while (items < kStreamGroupItems) {
+      v1::SubmitRequest req;
+      if (!reader->Read(&req)) {
+        more = false;
+        break;
+      }
+      items += req.items_size();
+      reqs.push_back(std::move(req));
     }
-    offset += static_cast<uint32_t>(req.items_size());
+    if (reqs.empty()) break;
+    std::vector<const v1::SubmitRequest*> group;
+    for (const auto& r : reqs) group.push_back(&r);
+    auto r = node_->SubmitAll(*who, group);
+    if (!r.ok()) return ToGrpcStatus(r.status());
+    for (size_t i = 0; i < r->size(); ++i) {
+      v1::SubmitResponse& one = (*r)[i];
+      resp->set_created(resp->created() + one.created());
+      resp->set_merged(resp->merged() + one.merged());
+      resp->set_rejected(resp->rejected() + one.rejected());
+      for (auto& result : *one.mutable_results()) {
+        if (result.outcome() != v1::OUTCOME_REJECTED) continue;
+        result.set_index(result.index() + offset);
+        *resp->add_results() = std::move(result);
+      }
+      offset += static_cast<uint32_t>(reqs[i].items_size());
+    }
   }
   return grpc::Status::OK;
 }

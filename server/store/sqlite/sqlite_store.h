@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "server/store/sqlite/sqlite_handle.h"
+#include "server/store/sqlite/wal_checkpointer.h"
 #include "server/store/store.h"
 
 namespace csx {
@@ -54,6 +55,8 @@ class SqliteStore : public Store {
 
   const std::string path_;
   absl::Mutex write_mu_;  // held by the open transaction
+  // Declared before writer_: it outlives the writer's last commit.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<Writer> writer_;
   absl::Mutex readers_mu_;
   std::vector<SqliteDbPtr> idle_readers_ ABSL_GUARDED_BY(readers_mu_);

@@ -1,0 +1,56 @@
+// Time-ordered UUIDs (version 7) and name-based UUIDs (version 5).
+#include "common/uuid.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
+
+namespace csx {
+namespace {
+
+TEST(UuidTest, NewUuidsAreVersion7AndStrictlyIncreasing) {
+  const int64_t before_ms = absl::ToUnixMillis(absl::Now());
+  std::string last;
+  for (int i = 0; i < 100000; ++i) {
+    const std::string u = NewUuid();
+    ASSERT_EQ(u.size(), 36u);
+    ASSERT_EQ(u[14], '7') << u;
+    ASSERT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b')
+        << u;
+    ASSERT_GT(u, last) << "not increasing after " << last;
+    last = u;
+  }
+  // The first 48 bits are the Unix time in milliseconds.
+  uint64_t ms = 0;
+  ASSERT_TRUE(absl::SimpleHexAtoi(last.substr(0, 8) + last.substr(9, 4), &ms));
+  EXPECT_GE(static_cast<int64_t>(ms), before_ms);
+  EXPECT_LE(static_cast<int64_t>(ms), absl::ToUnixMillis(absl::Now()) + 50);
+}
+
+TEST(UuidTest, NewUuidIsUniqueAcrossThreads) {
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (auto& out : got) {
+    threads.emplace_back([&out] {
+      for (int i = 0; i < 20000; ++i) out.push_back(NewUuid());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& out : got) all.insert(out.begin(), out.end());
+  EXPECT_EQ(all.size(), 80000u);
+}
+
+TEST(UuidTest, NameUuidIsStableVersion5) {
+  EXPECT_EQ(NameUuid("org:cl.csirt"), NameUuid("org:cl.csirt"));
+  EXPECT_NE(NameUuid("org:cl.csirt"), NameUuid("org:us.cisa"));
+  EXPECT_EQ(NameUuid("org:cl.csirt")[14], '5');
+}
+
+}  // namespace
+}  // namespace csx

@@ -1,0 +1,87 @@
+// GroupCommit: concurrent callers share groups, every member is applied
+// exactly once, in arrival order within a group, and a failed group fails
+// each of its members.
+#include "server/core/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace csx {
+namespace {
+
+TEST(GroupCommitTest, ConcurrentCallersShareGroupsAndEachIsAppliedOnce) {
+  GroupCommit gc(/*max_items=*/64);
+  absl::Mutex mu;
+  std::vector<int> applied;  // member ids, in apply order
+  std::atomic<int> groups{0};
+  std::atomic<size_t> largest{0};
+  constexpr int kThreads = 8, kEach = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        int id = t * kEach + i;
+        GroupCommit::Member m;
+        m.items = 4;
+        m.data = &id;
+        absl::Status s =
+            gc.Join(m, [&](absl::Span<GroupCommit::Member* const> group) {
+              ++groups;
+              size_t items = 0;
+              absl::MutexLock lock(&mu);
+              for (auto* g : group) {
+                applied.push_back(*static_cast<int*>(g->data));
+                items += g->items;
+              }
+              EXPECT_LE(items, 64u);
+              if (group.size() > largest) largest = group.size();
+              return absl::OkStatus();
+            });
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(applied.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(std::set<int>(applied.begin(), applied.end()).size(),
+            applied.size())
+      << "a member was applied twice";
+  // Members of one thread are applied in the order that thread joined.
+  std::vector<int> last(kThreads, -1);
+  for (int id : applied) {
+    EXPECT_GT(id, last[id / kEach]);
+    last[id / kEach] = id;
+  }
+  std::printf("%d groups for %d members, largest %zu\n", groups.load(),
+              kThreads * kEach, largest.load());
+  EXPECT_LE(largest.load(), 16u);  // 64 items / 4 per member
+}
+
+TEST(GroupCommitTest, AFailedGroupFailsEveryMember) {
+  GroupCommit gc(/*max_items=*/1000);
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        GroupCommit::Member m;
+        m.items = 1;
+        absl::Status s = gc.Join(m, [](absl::Span<GroupCommit::Member* const>) {
+          return absl::ResourceExhaustedError("store: disk full");
+        });
+        if (absl::IsResourceExhausted(s)) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 400);
+}
+
+}  // namespace
+}  // namespace csx
