@@ -144,4 +144,35 @@ absl::StatusOr<IpRange> RangeOfIp(absl::string_view text) {
   return IpRange{ip->bytes, ip->bytes};
 }
 
+absl::StatusOr<CoveringValues> CoveringValuesOf(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  IpPrefix query;
+  if (text.find('/') != absl::string_view::npos) {
+    auto p = ParseIpPrefix(text);
+    if (!p.ok()) return p.status();
+    query = *p;
+  } else {
+    auto ip = ParseIpAddress(text);
+    if (!ip.ok()) return ip.status();
+    query.address = *ip;
+    query.length = ip->v6 ? 128 : 32;
+  }
+  const int bits = query.address.v6 ? 128 : 32;
+  const int offset = 128 - bits;  // IPv4 sits in the last 32 of 128 bits
+  CoveringValues out;
+  if (query.length == bits) {
+    out.host_type = query.address.v6 ? v1::IPV6 : v1::IPV4;
+    out.host = FormatIpAddress(query.address);
+  }
+  out.cidrs.reserve(static_cast<size_t>(query.length) + 1);
+  for (int len = 0; len <= query.length; ++len) {
+    IpAddress net = query.address;
+    for (int bit = offset + len; bit < 128; ++bit) {
+      net.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+    }
+    out.cidrs.push_back(absl::StrCat(FormatIpAddress(net), "/", len));
+  }
+  return out;
+}
+
 }  // namespace csx

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -41,6 +42,18 @@ absl::StatusOr<IpRange> RangeOfIndicator(v1::IndicatorType type,
                                          absl::string_view canonical_value);
 // The range of an address (a single point) or of a CIDR.
 absl::StatusOr<IpRange> RangeOfIp(absl::string_view ip_or_cidr);
+
+// The canonical indicator values whose range covers `ip_or_cidr`: the
+// address itself when it is one host (`host`, of type ipv4 or ipv6), and
+// every enclosing prefix from /0 down to the query's own length (`cidrs`, in
+// canonical cidr text). Containment thus becomes a bounded set of exact
+// lookups: at most 33 for IPv4 and 129 for IPv6.
+struct CoveringValues {
+  v1::IndicatorType host_type = v1::TYPE_UNSPECIFIED;  // unset: not a host
+  std::string host;
+  std::vector<std::string> cidrs;
+};
+absl::StatusOr<CoveringValues> CoveringValuesOf(absl::string_view ip_or_cidr);
 
 }  // namespace csx
 

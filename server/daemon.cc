@@ -22,6 +22,57 @@ constexpr char kVersion[] = "0.2.0";
 
 }  // namespace
 
+namespace {
+
+uint32_t Or(uint32_t value, uint32_t fallback) {
+  return value > 0 ? value : fallback;
+}
+
+Node::RateLimits RateLimitsOf(const v1::LimitsSection& l) {
+  Node::RateLimits r;
+  if (l.has_submit_rate()) {
+    r.submit_per_second = l.submit_rate().per_second();
+    r.submit_burst = l.submit_rate().burst() > 0 ? l.submit_rate().burst()
+                                                 : 2 * r.submit_per_second;
+  }
+  if (l.has_query_rate()) {
+    r.query_per_second = l.query_rate().per_second();
+    r.query_burst = l.query_rate().burst() > 0 ? l.query_rate().burst()
+                                               : 2 * r.query_per_second;
+  }
+  r.report_interval = absl::Seconds(Or(l.refusal_log_interval_seconds(), 60));
+  return r;
+}
+
+// Limits against abusive clients and peers, set on the gRPC server
+// (config.proto LimitsSection gives each default).
+void ApplyConnectionLimits(const v1::LimitsSection& l,
+                           grpc::ServerBuilder& builder) {
+  auto ms = [](uint32_t seconds) { return static_cast<int>(seconds * 1000); };
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(Or(l.max_concurrent_streams(), 32)));
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             ms(Or(l.handshake_timeout_seconds(), 10)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             ms(Or(l.keepalive_seconds(), 60)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             ms(Or(l.keepalive_timeout_seconds(), 20)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      ms(Or(l.min_client_ping_seconds(), 30)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             ms(Or(l.max_connection_idle_seconds(), 3600)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             ms(Or(l.max_connection_age_seconds(), 86400)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             ms(Or(l.max_connection_age_grace_seconds(), 600)));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     const v1::NodeConfig& config) {
   std::unique_ptr<Daemon> d(new Daemon());
@@ -41,6 +92,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   CSX_ASSIGN_OR_RETURN(d->node_,
                        Node::Create(options, d->store_.get(), &d->clock_));
+  d->node_->SetRateLimits(RateLimitsOf(config.limits()));
   CSX_ASSIGN_OR_RETURN(AgreementSet agreements,
                        AgreementSet::Create(config.agreements()));
   d->node_->SetAgreements(
@@ -73,6 +125,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
           ? static_cast<int>(config.limits().max_message_bytes())
           : kDefaultMaxMessageBytes;
   builder.SetMaxReceiveMessageSize(max_msg);
+  ApplyConnectionLimits(config.limits(), builder);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -140,6 +193,7 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
                        Warninglists::Create(config.warninglists()));
   // All are built before any is put in force.
   auth_->Replace(std::move(mapper));
+  node_->SetRateLimits(RateLimitsOf(config.limits()));
   node_->SetWarninglists(
       std::make_shared<const Warninglists>(std::move(lists)));
   node_->SetAgreements(

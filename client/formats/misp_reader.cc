@@ -243,7 +243,9 @@ class MispImporter {
       ++result_.skipped[type->empty() ? "attribute without a type" : *type];
       return;
     }
-    if (FalseFlag(a, "to_ids")) {
+    // MISP sets to_ids=false on vulnerabilities by default: a CVE is
+    // context, not a detection signature, and is what `cve` stores.
+    if (FalseFlag(a, "to_ids") && *type != "vulnerability") {
       ++result_.skipped["to_ids=false"];
       return;
     }

@@ -1,5 +1,7 @@
 #include "server/config/config_loader.h"
 
+#include <cmath>
+
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -75,6 +77,14 @@ absl::Status SetScalar(Message* msg, const FieldDescriptor* f,
         return Bad(path, absl::StrCat("expected an integer, got '", text, "'"));
       }
       rep ? refl->AddInt32(msg, f, v) : refl->SetInt32(msg, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE: {
+      double v;
+      if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
+        return Bad(path, absl::StrCat("expected a number, got '", text, "'"));
+      }
+      rep ? refl->AddDouble(msg, f, v) : refl->SetDouble(msg, f, v);
       return absl::OkStatus();
     }
     default:
@@ -321,6 +331,34 @@ absl::Status ValidateConfig(const v1::NodeConfig& c) {
   }
   if (l.max_batch_items() > 100000)
     return Bad("limits.max_batch_items", "at most 100000");
+  if (l.max_concurrent_streams() > 10000)
+    return Bad("limits.max_concurrent_streams", "at most 10000");
+  for (const auto& [name, seconds] :
+       {std::pair<const char*, uint32_t>{"handshake_timeout_seconds",
+                                         l.handshake_timeout_seconds()},
+        {"keepalive_seconds", l.keepalive_seconds()},
+        {"keepalive_timeout_seconds", l.keepalive_timeout_seconds()},
+        {"min_client_ping_seconds", l.min_client_ping_seconds()},
+        {"max_connection_idle_seconds", l.max_connection_idle_seconds()},
+        {"max_connection_age_seconds", l.max_connection_age_seconds()},
+        {"max_connection_age_grace_seconds",
+         l.max_connection_age_grace_seconds()}}) {
+    // Milliseconds in a 32-bit gRPC argument: about 24 days at most.
+    if (seconds > 2000000) {
+      return Bad(absl::StrCat("limits.", name), "at most 2000000 seconds");
+    }
+  }
+  for (const auto& [name, rate] : {std::pair<const char*, const v1::RateLimit*>{
+                                       "submit_rate", &l.submit_rate()},
+                                   {"query_rate", &l.query_rate()}}) {
+    if (rate->per_second() < 0 || !(rate->per_second() < 1e12)) {
+      return Bad(absl::StrCat("limits.", name, ".per_second"),
+                 "a number from 0 (unlimited) up");
+    }
+    if (rate->burst() < 0 || !(rate->burst() < 1e12)) {
+      return Bad(absl::StrCat("limits.", name, ".burst"), "at least 0");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -57,7 +57,32 @@ Node::Node(NodeOptions options, Store* store, Clock* clock)
       clock_(clock),
       started_(clock->Now()),
       policy_(std::make_shared<const SharingPolicy>(
-          options_.org, std::make_shared<const AgreementSet>())) {}
+          options_.org, std::make_shared<const AgreementSet>())),
+      submit_limiter_(clock, RateLimits().submit_per_second,
+                      RateLimits().submit_burst),
+      query_limiter_(clock, RateLimits().query_per_second,
+                     RateLimits().query_burst) {}
+
+void Node::SetRateLimits(const RateLimits& limits) {
+  submit_limiter_.Configure(limits.submit_per_second, limits.submit_burst);
+  query_limiter_.Configure(limits.query_per_second, limits.query_burst);
+  report_interval_ms_ = absl::ToInt64Milliseconds(limits.report_interval);
+}
+
+absl::Status Node::CheckRate(const Principal& who, RateClass cls, double cost) {
+  RateLimiter& limiter =
+      cls == RateClass::kSubmit ? submit_limiter_ : query_limiter_;
+  const std::string key = who.ToString();
+  if (limiter.Allow(key, cost)) return absl::OkStatus();
+  const char* what = cls == RateClass::kSubmit ? "submit" : "query";
+  events_->Refused("rate_limit", 1);
+  if (limiter.ShouldReport(key, absl::Milliseconds(report_interval_ms_.load()))) {
+    events_->RateLimited(key, what);
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("rate limit: ", key, " exceeds limits.", what,
+                   "_rate of this node; retry later"));
+}
 
 void Node::SetAgreements(std::shared_ptr<const AgreementSet> agreements) {
   auto next = std::make_shared<const SharingPolicy>(options_.org,
@@ -218,6 +243,8 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::SubmitAll(
       }
     }
   }
+  CSX_RETURN_IF_ERROR(
+      CheckRate(who, RateClass::kSubmit, static_cast<double>(member.items)));
   CSX_RETURN_IF_ERROR(group_commit_.Join(
       member, [this](absl::Span<GroupCommit::Member* const> group) {
         return ApplySubmissions(group);
@@ -292,6 +319,8 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
 
 absl::StatusOr<v1::Indicator> Node::Get(const Principal& who,
                                         const std::string& id) {
+  CSX_RETURN_IF_ERROR(Allow(who, Action::kGet));
+  CSX_RETURN_IF_ERROR(CheckRate(who, RateClass::kQuery));
   return GetAs(who, id, Action::kGet);
 }
 
@@ -318,6 +347,7 @@ absl::StatusOr<v1::Indicator> Node::GetAs(const Principal& who,
 absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
                                               const v1::QueryRequest& req) {
   CSX_RETURN_IF_ERROR(Allow(who, Action::kQuery));
+  CSX_RETURN_IF_ERROR(CheckRate(who, RateClass::kQuery));
   QueryFilter f;
   if (!req.type().empty()) {
     CSX_ASSIGN_OR_RETURN(f.type, ParseIndicatorType(req.type()));
@@ -331,14 +361,13 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
     }
   }
   if (!req.contains_ip().empty()) {
-    auto range = RangeOfIp(req.contains_ip());
-    if (!range.ok()) {
+    auto covering = CoveringValuesOf(req.contains_ip());
+    if (!covering.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("contains_ip: '", req.contains_ip(),
                        "' is not an IP address or CIDR"));
     }
-    f.contains_lo = range->lo;
-    f.contains_hi = range->hi;
+    f.covering = *std::move(covering);
   }
   f.tag = std::string(absl::StripAsciiWhitespace(req.tag()));
   f.sector = absl::AsciiStrToLower(absl::StripAsciiWhitespace(req.sector()));

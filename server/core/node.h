@@ -10,6 +10,7 @@
 #ifndef CSX_SERVER_CORE_NODE_H_
 #define CSX_SERVER_CORE_NODE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,7 @@
 #include "server/core/group_commit.h"
 #include "server/core/node_events.h"
 #include "server/core/principal.h"
+#include "server/core/rate_limiter.h"
 #include "server/core/warninglists.h"
 #include "server/policy/sharing_policy.h"
 #include "server/store/store.h"
@@ -115,6 +117,21 @@ class Node {
   }
   absl::Status AckSighting(int64_t seq);
 
+  // The per-principal limits of submissions (items/s) and reads (calls/s);
+  // a rate of 0 is unlimited.
+  struct RateLimits {
+    double submit_per_second = 100000, submit_burst = 200000;
+    double query_per_second = 500, query_burst = 1000;
+    absl::Duration report_interval = absl::Minutes(1);
+  };
+  void SetRateLimits(const RateLimits& limits);
+  enum class RateClass { kSubmit, kQuery };
+  // Takes `cost` from `who`'s bucket of that class; ResourceExhausted, counted
+  // as a "rate_limit" refusal, when it is empty. Get and Query check
+  // themselves; the feed adapters (Pull, Subscribe, TAXII) call this once
+  // per call.
+  absl::Status CheckRate(const Principal& who, RateClass cls, double cost = 1);
+
   // Puts new warninglists in force for every later submission.
   void SetWarninglists(std::shared_ptr<const Warninglists> lists);
 
@@ -189,6 +206,10 @@ class Node {
   absl::Mutex policy_mu_;
   std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);
   std::shared_ptr<const Warninglists> warninglists_ ABSL_GUARDED_BY(policy_mu_);
+
+  RateLimiter submit_limiter_;
+  RateLimiter query_limiter_;
+  std::atomic<int64_t> report_interval_ms_{60000};
 
   // Concurrent submissions share transactions (and fsyncs).
   GroupCommit group_commit_{20000};

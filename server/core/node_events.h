@@ -30,6 +30,10 @@ class NodeEvents {
   // not do this), "agreement" (entries a partner sent that no agreement
   // admits).
   virtual void Refused(absl::string_view /*reason*/, uint64_t /*count*/) {}
+  // `principal` went over its `what` ("submit", "query") rate limit; called
+  // at most once per report interval per principal, for the log.
+  virtual void RateLimited(const std::string& /*principal*/,
+                           absl::string_view /*what*/) {}
 };
 
 }  // namespace csx

@@ -10,6 +10,10 @@ grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx,
                                    const v1::PullRequest* req,
                                    v1::PullResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
+  if (absl::Status s = node_->CheckRate(*who, Node::RateClass::kQuery);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   auto r = node_->Pull(*who, req->cursor(), req->limit());
   if (!r.ok()) return ToGrpcStatus(r.status());
   *resp = std::move(*r);
@@ -20,6 +24,11 @@ grpc::Status FeedServiceImpl::Subscribe(
     grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
     grpc::ServerWriter<v1::PullResponse>* writer) {
   CSX_AUTHENTICATE(who, ctx);
+  // A live subscription counts as one call, however many batches it gets.
+  if (absl::Status s = node_->CheckRate(*who, Node::RateClass::kQuery);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   std::string cursor = req->cursor();
   while (!ctx->IsCancelled() && !node_->stopping()) {
     auto batch = node_->Pull(*who, cursor, req->max_batch());

@@ -3,6 +3,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
 
 #include <exception>
 
@@ -180,6 +181,14 @@ void Metrics::Refused(absl::string_view reason, uint64_t count) {
   refusals_->Add({{"reason", std::string(reason)}}).Increment(count);
 }
 
+void Metrics::RateLimited(const std::string& principal,
+                          absl::string_view what) {
+  spdlog::warn(
+      "rate limit: refusing {} calls of {} (limits.{}_rate); "
+      "further refusals of it are counted, not logged, for a while",
+      std::string(what), principal, std::string(what));
+}
+
 void Metrics::PeerConnected(const std::string& peer, bool connected) {
   peer_connected_->Add({{"peer", peer}}).Set(connected ? 1 : 0);
 }
@@ -190,12 +199,14 @@ void Metrics::PeerLag(const std::string& peer, absl::Duration lag) {
 }
 
 void Metrics::ObserveRpc(const std::string& method, absl::string_view code,
-                         absl::Duration elapsed) {
+                         absl::Duration elapsed, bool rate_limited) {
   rpc_requests_->Add({{"method", method}, {"code", std::string(code)}})
       .Increment();
   rpc_duration_->Add({{"method", method}}, RpcBuckets())
       .Observe(absl::ToDoubleSeconds(elapsed));
-  if (code == "RESOURCE_EXHAUSTED") Refused("resource", 1);
+  // Rate-limit refusals are counted where they are decided (reason
+  // "rate_limit"); every other RESOURCE_EXHAUSTED is a size limit.
+  if (code == "RESOURCE_EXHAUSTED" && !rate_limited) Refused("resource", 1);
 }
 
 void Metrics::CountTaxii(absl::string_view route, int status) {

@@ -62,12 +62,15 @@ class Metrics : public NodeEvents {
   void AppliedFromPeer(const std::string& peer, uint64_t applied,
                        uint64_t refused) override;
   void Refused(absl::string_view reason, uint64_t count) override;
+  void RateLimited(const std::string& principal,
+                   absl::string_view what) override;
 
   void PeerConnected(const std::string& peer, bool connected);
   void PeerLag(const std::string& peer, absl::Duration lag);
-  // One finished gRPC call: "Service/Method", status code name, duration.
+  // One finished gRPC call: "Service/Method", status code name, duration,
+  // and whether a rate limit refused it (counted already by the core).
   void ObserveRpc(const std::string& method, absl::string_view code,
-                  absl::Duration elapsed);
+                  absl::Duration elapsed, bool rate_limited = false);
   void CountTaxii(absl::string_view route, int status);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
@@ -53,9 +54,10 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_->ObserveRpc(method_,
-                           CodeName(methods->GetSendStatus().error_code()),
-                           absl::Now() - start_);
+      const grpc::Status status = methods->GetSendStatus();
+      metrics_->ObserveRpc(
+          method_, CodeName(status.error_code()), absl::Now() - start_,
+          absl::StartsWith(status.error_message(), "rate limit:"));
     }
     methods->Proceed();
   }

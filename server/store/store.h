@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/ip_address.h"
 #include "csx/v1/indicator.pb.h"
 #include "csx/v1/service.pb.h"
 
@@ -45,8 +46,9 @@ struct OutboundSighting {
 struct QueryFilter {
   v1::IndicatorType type = v1::TYPE_UNSPECIFIED;
   std::vector<std::string> values;  // any of these exact values; empty = any
-  // ipv4/ipv6/cidr indicators whose range covers [contains_lo, contains_hi].
-  std::optional<std::array<uint8_t, 16>> contains_lo, contains_hi;
+  // ipv4/ipv6/cidr indicators whose range covers an address or prefix
+  // (common/ip_address.h CoveringValuesOf); unset: no containment filter.
+  std::optional<CoveringValues> covering;
   std::string tag;
   std::string sector;
   std::string origin;

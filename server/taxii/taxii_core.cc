@@ -41,6 +41,8 @@ Reply FromStatus(const absl::Status& s) {
       return ErrorReply(403, "Forbidden", std::string(s.message()));
     case absl::StatusCode::kNotFound:
       return ErrorReply(404, "Not found", std::string(s.message()));
+    case absl::StatusCode::kResourceExhausted:
+      return ErrorReply(429, "Too many requests", std::string(s.message()));
     default:
       return ErrorReply(500, "Server error", std::string(s.message()));
   }
@@ -178,6 +180,12 @@ std::optional<Reply> TaxiiCore::CheckCollection(
   if (collection != CollectionId(who)) {
     return ErrorReply(404, "Collection not found",
                       absl::StrCat("no collection '", collection, "'"));
+  }
+  // Every request that reads a collection counts against the principal's
+  // query rate, as a gRPC pull does.
+  if (absl::Status s = node_->CheckRate(who, Node::RateClass::kQuery);
+      !s.ok()) {
+    return FromStatus(s);
   }
   return std::nullopt;
 }

@@ -14,6 +14,8 @@ std::string SingleNodeYaml() {
   return R"(node: { org: cl.csirt, listen: "127.0.0.1:0" }
 tls: { cert: node.crt, key: node.key, client_ca: ca.crt }
 store: { sqlite: csx.db }
+# The benchmark is its own flood: no per-principal rate limits.
+limits: { submit_rate: { per_second: 0 }, query_rate: { per_second: 0 } }
 principals:
   - { match: { san_uri: "csx://cl.csirt/analyst/*" }, role: analyst }
   - { match: { san_uri: "csx://cl.csirt/reader/*" }, role: reader }

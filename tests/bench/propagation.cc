@@ -34,6 +34,8 @@ std::string NodeYaml(const std::string& org, const std::string& bundle,
                       bundle,
                       " }\n"
                       "store: { sqlite: csx.db }\n"
+                      "limits: { submit_rate: { per_second: 0 }, "
+                      "query_rate: { per_second: 0 } }\n"
                       "principals:\n"
                       "  - { match: { san_uri: \"csx://",
                       org, "/analyst/*\" }, role: analyst }\n",

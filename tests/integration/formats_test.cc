@@ -160,8 +160,8 @@ TEST_F(FormatsTest, MispThroughTheNodeKeepsEveryMappedField) {
   EXPECT_EQ(submit.exit_code, 3) << submit.err;
   const Json summary = Json::parse(submit.out);
   EXPECT_EQ(summary["format"], "misp");
-  EXPECT_EQ(summary["accepted"], 9);
-  EXPECT_EQ(summary["skipped"]["to_ids=false"], 1);
+  EXPECT_EQ(summary["accepted"], 10);  // the vulnerability comes in as a cve
+  EXPECT_FALSE(summary["skipped"].contains("to_ids=false"));
   EXPECT_EQ(summary["errors"][0]["where"], "event 1 attribute 11 (ip-dst)");
   auto source = formats::ReadMisp(ReadFile(TestData("misp/event.json")));
   ASSERT_TRUE(source.ok());

@@ -16,18 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The value of the sample `name{labels}` in a Prometheus text page, or -1.
-double Sample(const std::string& page, const std::string& series) {
-  std::istringstream in(page);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) {
-      return std::stod(line.substr(series.size() + 1));
-    }
-  }
-  return -1;
-}
-
 class ObservabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -59,7 +47,7 @@ class ObservabilityTest : public ::testing::Test {
 TEST_F(ObservabilityTest, MetricsFollowWhatTheNodeDoes) {
   ASSERT_TRUE(f_.node->Start());
   const std::string before = Scrape();
-  EXPECT_EQ(Sample(before, "csx_indicators_stored{state=\"active\"}"), 0);
+  EXPECT_EQ(MetricSample(before, "csx_indicators_stored{state=\"active\"}"), 0);
   EXPECT_THAT(before, HasSubstr("csx_build_info{version="));
 
   const std::string csv = f_.tmp.File("in.csv");
@@ -81,28 +69,31 @@ TEST_F(ObservabilityTest, MetricsFollowWhatTheNodeDoes) {
   ASSERT_EQ(f_.Csx(f_.analyst, {"revoke", revoked_id}).exit_code, 0);
 
   const std::string page = Scrape();
-  EXPECT_EQ(Sample(page, "csx_submissions_total{outcome=\"created\"}"), 3);
-  EXPECT_EQ(Sample(page, "csx_submissions_total{outcome=\"merged\"}"), 1);
-  EXPECT_EQ(Sample(page, "csx_submissions_total{outcome=\"rejected\"}"), 1);
-  EXPECT_EQ(Sample(page, "csx_indicators_stored{state=\"active\"}"), 2);
-  EXPECT_EQ(Sample(page, "csx_indicators_stored{state=\"revoked\"}"), 1);
-  EXPECT_EQ(Sample(page, "csx_feed_entries_served_total{partner=\"cl.csirt\"}"),
+  EXPECT_EQ(MetricSample(page, "csx_submissions_total{outcome=\"created\"}"),
             3);
-  EXPECT_EQ(Sample(page, "csx_refusals_total{reason=\"invalid\"}"), 1);
-  EXPECT_EQ(Sample(page, "csx_refusals_total{reason=\"permission\"}"), 1);
-  EXPECT_EQ(Sample(page, "csx_refusals_total{reason=\"unmapped\"}"), 1);
-  EXPECT_GE(Sample(page, "csx_audit_records_total"), 3);
-  EXPECT_EQ(Sample(page,
-                   "csx_grpc_requests_total{code=\"OK\",method="
-                   "\"IndicatorService/SubmitBatch\"}"),
-            2);
-  EXPECT_EQ(Sample(page,
-                   "csx_grpc_requests_total{code=\"PERMISSION_DENIED\","
-                   "method=\"IndicatorService/SubmitBatch\"}"),
+  EXPECT_EQ(MetricSample(page, "csx_submissions_total{outcome=\"merged\"}"), 1);
+  EXPECT_EQ(MetricSample(page, "csx_submissions_total{outcome=\"rejected\"}"),
             1);
-  EXPECT_EQ(Sample(page,
-                   "csx_grpc_request_duration_seconds_count{method="
-                   "\"FeedService/Pull\"}"),
+  EXPECT_EQ(MetricSample(page, "csx_indicators_stored{state=\"active\"}"), 2);
+  EXPECT_EQ(MetricSample(page, "csx_indicators_stored{state=\"revoked\"}"), 1);
+  EXPECT_EQ(
+      MetricSample(page, "csx_feed_entries_served_total{partner=\"cl.csirt\"}"),
+      3);
+  EXPECT_EQ(MetricSample(page, "csx_refusals_total{reason=\"invalid\"}"), 1);
+  EXPECT_EQ(MetricSample(page, "csx_refusals_total{reason=\"permission\"}"), 1);
+  EXPECT_EQ(MetricSample(page, "csx_refusals_total{reason=\"unmapped\"}"), 1);
+  EXPECT_GE(MetricSample(page, "csx_audit_records_total"), 3);
+  EXPECT_EQ(MetricSample(page,
+                         "csx_grpc_requests_total{code=\"OK\",method="
+                         "\"IndicatorService/SubmitBatch\"}"),
+            2);
+  EXPECT_EQ(MetricSample(page,
+                         "csx_grpc_requests_total{code=\"PERMISSION_DENIED\","
+                         "method=\"IndicatorService/SubmitBatch\"}"),
+            1);
+  EXPECT_EQ(MetricSample(page,
+                         "csx_grpc_request_duration_seconds_count{method="
+                         "\"FeedService/Pull\"}"),
             1);
 }
 

@@ -120,6 +120,18 @@ int FreePort() {
   return 0;
 }
 
+// The value of the sample `name{labels}` in a Prometheus text page, or -1.
+double MetricSample(const std::string& page, const std::string& series) {
+  std::istringstream in(page);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return -1;
+}
+
 std::string BinDir() {
   const char* dir = std::getenv("CSX_BIN_DIR");
   return dir ? dir : ".";

@@ -40,6 +40,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
+// The value of the sample `name{labels}` in a Prometheus text page, or -1.
+double MetricSample(const std::string& page, const std::string& series);
 // Directory of the build tree (CSX_BIN_DIR).
 std::string BinDir();
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "common/time_util.h"
 #include "server/core/ids.h"
@@ -113,6 +114,38 @@ TEST_F(NodeTest, EmptyAndOversizedBatchesAreRefused) {
   EXPECT_THAT(
       node_->Submit(analyst_, big),
       StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("items")));
+}
+
+TEST_F(NodeTest, ContainsFindsEveryCoveringAddressAndPrefix) {
+  SubmitOk({Input("ipv4", "10.1.2.3"), Input("cidr", "10.0.0.0/8"),
+            Input("cidr", "10.1.0.0/16"), Input("cidr", "10.1.2.0/24"),
+            Input("cidr", "10.1.2.3/32"), Input("cidr", "192.168.0.0/16"),
+            Input("ipv4", "10.1.2.4"), Input("ipv6", "2001:db8::1"),
+            Input("cidr", "2001:db8::/32"), Input("cidr", "2001:db9::/32")});
+  auto values = [&](const std::string& q) {
+    v1::QueryRequest req;
+    req.set_contains_ip(q);
+    auto r = node_->Query(analyst_, req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::set<std::string> got;
+    if (r.ok()) {
+      for (const auto& i : r->indicators()) got.insert(i.value());
+    }
+    return got;
+  };
+  using S = std::set<std::string>;
+  EXPECT_EQ(values("10.1.2.3"), (S{"10.1.2.3", "10.0.0.0/8", "10.1.0.0/16",
+                                   "10.1.2.0/24", "10.1.2.3/32"}));
+  EXPECT_EQ(values("10.1.2.3/32"), values("10.1.2.3"));
+  EXPECT_EQ(values("10.1.2.9"),
+            (S{"10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24"}));
+  EXPECT_EQ(values("10.1.0.0/16"), (S{"10.0.0.0/8", "10.1.0.0/16"}));
+  EXPECT_EQ(values("10.1.200.7/16"), (S{"10.0.0.0/8", "10.1.0.0/16"}));
+  EXPECT_EQ(values("11.0.0.1"), S{});
+  EXPECT_EQ(values("2001:db8::1"), (S{"2001:db8::1", "2001:db8::/32"}));
+  EXPECT_EQ(values("2001:0db8:0:0::0001"), values("2001:db8::1"));
+  EXPECT_EQ(values("2001:db8:ffff::/48"), (S{"2001:db8::/32"}));
+  EXPECT_EQ(values("::ffff:10.1.2.3"), S{}) << "v4-mapped v6 is not v4";
 }
 
 TEST_F(NodeTest, ResubmissionMerges) {

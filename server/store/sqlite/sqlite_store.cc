@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS indicators(
 -- Lookups by value alone go through the (type, value, origin) key with
 -- type IN (every type): one index fewer to update on every insert.
 DROP INDEX IF EXISTS indicators_value;
-CREATE INDEX IF NOT EXISTS indicators_ip ON indicators(ip_lo, ip_hi) WHERE ip_lo IS NOT NULL;
+-- Containment is answered by exact lookups of the covering values on the
+-- key (common/ip_address.h CoveringValuesOf); ip_lo/ip_hi stay as data.
+DROP INDEX IF EXISTS indicators_ip;
 CREATE INDEX IF NOT EXISTS indicators_expiry ON indicators(valid_until)
   WHERE valid_until IS NOT NULL AND expired = 0 AND revoked = 0;
 CREATE TABLE IF NOT EXISTS changes(
@@ -413,8 +415,16 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
     std::vector<std::string> marks(f.values.size(), "?");
     where.push_back(absl::StrCat("value IN (", absl::StrJoin(marks, ","), ")"));
   }
-  if (f.contains_lo && f.contains_hi)
-    where.push_back("ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ?");
+  if (f.covering) {
+    // Exact lookups on the (type, value, origin) key, one per covering value.
+    std::vector<std::string> marks(f.covering->cidrs.size(), "?");
+    std::string cidrs = absl::StrCat("(type = ", v1::CIDR, " AND value IN (",
+                                     absl::StrJoin(marks, ","), "))");
+    where.push_back(
+        f.covering->host.empty()
+            ? cidrs
+            : absl::StrCat("((type = ? AND value = ?) OR ", cidrs, ")"));
+  }
   if (!f.tag.empty()) where.push_back("instr(tags, ?) > 0");
   if (!f.sector.empty()) where.push_back("instr(sectors, ?) > 0");
   if (!f.origin.empty()) where.push_back("origin = ?");
@@ -429,13 +439,12 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   s.BindInt(i++, f.after_row);
   if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
   for (const auto& v : f.values) s.BindText(i++, v);
-  if (f.contains_lo && f.contains_hi) {
-    s.BindBlob(i++,
-               absl::string_view(
-                   reinterpret_cast<const char*>(f.contains_lo->data()), 16));
-    s.BindBlob(i++,
-               absl::string_view(
-                   reinterpret_cast<const char*>(f.contains_hi->data()), 16));
+  if (f.covering) {
+    if (!f.covering->host.empty()) {
+      s.BindInt(i++, f.covering->host_type);
+      s.BindText(i++, f.covering->host);
+    }
+    for (const auto& c : f.covering->cidrs) s.BindText(i++, c);
   }
   if (!f.tag.empty()) s.BindText(i++, absl::StrCat("|", f.tag, "|"));
   if (!f.sector.empty()) s.BindText(i++, absl::StrCat("|", f.sector, "|"));
