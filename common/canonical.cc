@@ -69,8 +69,7 @@ absl::StatusOr<std::string> CanonicalCve(absl::string_view v) {
     return Invalid(absl::StrCat("'", v, "' is not a CVE id (CVE-YYYY-NNNN)"));
   }
   int year = 0;
-  absl::SimpleAtoi(parts[1], &year);
-  if (year < 1999 || year > 2100)
+  if (!absl::SimpleAtoi(parts[1], &year) || year < 1999 || year > 2100)
     return Invalid(absl::StrCat("CVE year ", year, " out of range"));
   return up;
 }

@@ -76,7 +76,8 @@ absl::Status Node::CheckRate(const Principal& who, RateClass cls, double cost) {
   if (limiter.Allow(key, cost)) return absl::OkStatus();
   const char* what = cls == RateClass::kSubmit ? "submit" : "query";
   events_->Refused("rate_limit", 1);
-  if (limiter.ShouldReport(key, absl::Milliseconds(report_interval_ms_.load()))) {
+  if (limiter.ShouldReport(key,
+                           absl::Milliseconds(report_interval_ms_.load()))) {
     events_->RateLimited(key, what);
   }
   return absl::ResourceExhaustedError(
@@ -387,17 +388,37 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
       static_cast<int>(req.limit() == 0 ? kDefaultQueryLimit : req.limit());
   CSX_ASSIGN_OR_RETURN(f.after_row, DecodePageToken(req.page_token()));
 
-  CSX_ASSIGN_OR_RETURN(QueryPage page, store_->Query(f));
+  // Rows the caller may not see are skipped until the page is full, and a
+  // next-page token is given only when a visible row follows: a partner's
+  // pages never reveal that hidden rows matched.
   v1::QueryResponse response;
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
-  for (const auto& ind : page.indicators) {
-    auto view = View(who, ind, *policy, now);
-    if (!view || (!own && !origin.empty() && view->origin() != origin))
-      continue;
-    *response.add_indicators() = *std::move(view);
+  const int limit = f.limit;
+  int64_t resume_after = f.after_row;
+  bool more = false;
+  for (int scan = 0; scan < kMaxPullScans && !more; ++scan) {
+    CSX_ASSIGN_OR_RETURN(QueryPage page, store_->Query(f));
+    for (size_t i = 0; i < page.indicators.size(); ++i) {
+      auto view = View(who, page.indicators[i], *policy, now);
+      if (!view || (!own && !origin.empty() && view->origin() != origin))
+        continue;
+      if (response.indicators_size() == limit) {
+        more = true;  // a visible row beyond this page
+        break;
+      }
+      *response.add_indicators() = *std::move(view);
+      resume_after = page.rows[i];
+    }
+    if (more || !page.more) break;
+    f.after_row = page.last_row;
+    if (scan == kMaxPullScans - 1) {
+      // Bounded work per call: resume the scan on the next page.
+      more = true;
+      resume_after = page.last_row;
+    }
   }
-  if (page.more) response.set_next_page_token(EncodePageToken(page.last_row));
+  if (more) response.set_next_page_token(EncodePageToken(resume_after));
   return response;
 }
 

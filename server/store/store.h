@@ -60,7 +60,8 @@ struct QueryFilter {
 
 struct QueryPage {
   std::vector<v1::Indicator> indicators;
-  int64_t last_row = 0;  // position of the last returned row
+  std::vector<int64_t> rows;  // the position of each indicator, in order
+  int64_t last_row = 0;       // position of the last returned row
   bool more = false;
 };
 

@@ -349,6 +349,39 @@ TEST_F(NodePartnerTest, EveryReadPathAppliesTheAgreement) {
   EXPECT_EQ(node_->Pull(uk, "", 100)->entries_size(), 0);
 }
 
+TEST_F(NodePartnerTest, QueryPagesRevealNoHiddenRows) {
+  // Visible and hidden rows interleaved, hidden ones last.
+  std::set<std::string> visible;
+  for (int i = 0; i < 3; ++i) {
+    visible.insert(Submit(absl::StrCat("v", i, ".example"), "GREEN", 80));
+    Submit(absl::StrCat("h", i, ".example"), "RED", 80);
+  }
+  for (int i = 0; i < 5; ++i)
+    Submit(absl::StrCat("t", i, ".example"), "RED", 80);
+  for (uint32_t limit : {1u, 2u, 3u, 50u}) {
+    SCOPED_TRACE(limit);
+    std::set<std::string> got;
+    std::string token;
+    int pages = 0;
+    do {
+      v1::QueryRequest req;
+      req.set_limit(limit);
+      req.set_page_token(token);
+      auto r = node_->Query(partner_reader_, req);
+      ASSERT_THAT(r, IsOk());
+      ++pages;
+      // A page with a token is never short of visible rows.
+      if (!r->next_page_token().empty()) {
+        EXPECT_EQ(r->indicators_size(), static_cast<int>(limit));
+      }
+      for (const auto& i : r->indicators()) got.insert(i.id());
+      token = r->next_page_token();
+    } while (!token.empty() && pages < 10);
+    EXPECT_EQ(got, visible);
+    EXPECT_EQ(pages, static_cast<int>((visible.size() + limit - 1) / limit));
+  }
+}
+
 TEST_F(NodePartnerTest, RevocationReachesAPartnerAfterTheTlpWasRaised) {
   const std::string id = Submit("later-amber.example", "GREEN", 80);
   auto first = node_->Pull(partner_, "", 100);

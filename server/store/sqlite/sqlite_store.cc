@@ -460,6 +460,7 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
       break;
     }
     page.last_row = s.ColumnInt(0);
+    page.rows.push_back(page.last_row);
     CSX_ASSIGN_OR_RETURN(v1::Indicator ind, ParseIndicator(s.ColumnBlob(1)));
     page.indicators.push_back(std::move(ind));
   }
