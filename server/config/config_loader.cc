@@ -1,9 +1,8 @@
 #include "server/config/config_loader.h"
 
-#include <cmath>
-
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
