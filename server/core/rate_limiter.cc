@@ -24,6 +24,9 @@ bool RateLimiter::Allow(const std::string& key, double cost) {
     absl::erase_if(buckets_, [&](const auto& kv) {
       return now - kv.second.updated >= refill;
     });
+    // Still full: that many identities active at once is itself abnormal;
+    // start over rather than grow without bound.
+    if (buckets_.size() >= kMaxKeys) buckets_.clear();
   }
   auto [it, inserted] = buckets_.try_emplace(key);
   Bucket& b = it->second;

@@ -33,14 +33,19 @@ class RateLimiter {
   // Changes the rate and burst (a reloaded config); buckets keep their fill.
   void Configure(double rate, double burst);
 
+  // How many keys have a bucket now (at most kMaxKeys).
+  size_t tracked_keys() {
+    absl::MutexLock lock(&mu_);
+    return buckets_.size();
+  }
+  static constexpr size_t kMaxKeys = 10000;
+
  private:
   struct Bucket {
     double tokens = 0;
     absl::Time updated;
     absl::Time reported = absl::InfinitePast();
   };
-  static constexpr size_t kMaxKeys = 10000;
-
   Clock* const clock_;
   absl::Mutex mu_;
   double rate_ ABSL_GUARDED_BY(mu_);

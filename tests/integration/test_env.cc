@@ -8,9 +8,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -98,10 +100,51 @@ void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
 }
 
+namespace {
+
+// Ports handed out by this process, released when it exits.
+std::vector<std::string>& ClaimedPorts() {
+  static auto* claimed = new std::vector<std::string>;
+  return *claimed;
+}
+
+void ReleaseClaimedPorts() {
+  for (const std::string& path : ClaimedPorts()) unlink(path.c_str());
+}
+
+// Claims `port` among the test processes running at once (ctest -j): a
+// claim file holding the claimer's pid, created exclusively; a claim of a
+// process that has ended is taken over.
+bool ClaimPort(int port) {
+  const std::string dir = "/tmp/csx-test-ports";
+  mkdir(dir.c_str(), 0777);
+  const std::string path = dir + "/" + std::to_string(port);
+  for (int tries = 0; tries < 2; ++tries) {
+    const int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+    if (fd >= 0) {
+      const std::string pid = std::to_string(getpid());
+      const bool written =
+          write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      close(fd);
+      if (!written) return false;
+      if (ClaimedPorts().empty()) std::atexit(ReleaseClaimedPorts);
+      ClaimedPorts().push_back(path);
+      return true;
+    }
+    const int owner = std::atoi(ReadFile(path).c_str());
+    if (owner > 0 && (kill(owner, 0) == 0 || errno == EPERM)) return false;
+    unlink(path.c_str());  // a stale claim
+  }
+  return false;
+}
+
+}  // namespace
+
 int FreePort() {
   // Below the kernel's ephemeral range (32768-60999 by default), so that a
   // port handed out here is not given to a "host:0" listener started later
-  // by the same test (a node's gRPC port) before the test binds it.
+  // by the same test (a node's gRPC port) before the test binds it; and
+  // claimed, so that two tests running at once never get the same one.
   static std::mt19937 rng(static_cast<unsigned>(getpid()) ^
                           static_cast<unsigned>(time(nullptr)));
   for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -114,7 +157,7 @@ int FreePort() {
     const bool free =
         bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     close(fd);
-    if (free) return port;
+    if (free && ClaimPort(port)) return port;
   }
   ADD_FAILURE() << "no free port in 20000-31999";
   return 0;
