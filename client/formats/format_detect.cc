@@ -57,6 +57,9 @@ absl::Status InvalidJsonDocument(absl::string_view path,
     why = absl::StrCat("not one JSON document (", doc.type_name(), ")");
   } catch (const nlohmann::json::parse_error& e) {
     why = absl::StrCat("not valid JSON at byte ", e.byte);
+  } catch (const nlohmann::json::exception& e) {
+    // A number out of range and the like: no byte position to give.
+    why = absl::StrCat("not valid JSON (", e.what(), ")");
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "'", path, "' is ", why,

@@ -75,5 +75,19 @@ TEST(DetectFormatTest, TruncatedJsonDocumentFailsAsAWhole) {
   EXPECT_EQ(*DetectFormat("-", "{\"type\":\"ipv4\"}\n{\"type\":"), "jsonl");
 }
 
+// Found by csv_fuzz: a number too large for a double made the error path
+// throw out_of_range instead of parse_error.
+TEST(DetectFormatTest, HugeNumberInABrokenDocumentIsAnError) {
+  const std::string input =
+      "[5555555555555555e55555555555,ipv455555555555e55555555555,"
+      "ipv45555555555672r\"{\"555";
+  EXPECT_THAT(DetectFormat("-", input),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not valid JSON")));
+  EXPECT_THAT(DetectFormat("-", "[1e999999]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not valid JSON")));
+}
+
 }  // namespace
 }  // namespace csx::formats
