@@ -5,6 +5,10 @@
 #
 #   scripts/fuzz.sh [BUILD_DIR] [SECONDS]      (default build-asan, 30)
 #
+# CSX_FUZZ_SEED fixes libFuzzer's seed (CI uses 1, so that the same tree
+# explores the same inputs); 0, the default here, is a new random seed each
+# run: use it with a long run (scripts/fuzz.sh build-asan 600) to find new
+# bugs.
 # A crash, leak or timeout fails the run; the input that caused it is
 # copied to BUILD_DIR/fuzz-artifacts/ and its name printed. Turn it into a
 # regression test (a case of the parser's unit test) when fixing the bug.
@@ -12,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-asan}
 seconds=${2:-30}
+seed=${CSX_FUZZ_SEED:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dir/fuzz-artifacts"
@@ -21,7 +26,7 @@ for name in canonical config csv jsonl stix misp; do
   mkdir -p "$work/$name"
   cp tests/fuzz/corpus/"$name"/* "$work/$name/"
   echo "== fuzz $name (${seconds} s)"
-  if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/fuzz-artifacts/${name}-" \
     "$work/$name" >"$work/$name.log" 2>&1; then
     echo "fuzz $name FAILED:" >&2

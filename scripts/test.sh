@@ -41,4 +41,4 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j 2 --timeout 900)
 echo "== fuzz"
-bash scripts/fuzz.sh build-asan "${CSX_FUZZ_SECONDS:-30}"
+CSX_FUZZ_SEED=${CSX_FUZZ_SEED:-1} bash scripts/fuzz.sh build-asan "${CSX_FUZZ_SECONDS:-30}"

@@ -97,6 +97,10 @@ absl::StatusOr<v1::IndicatorInput> ParseLine(absl::string_view line) {
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("json: invalid JSON at column ", e.byte));
+  } catch (const Json::exception& e) {
+    // A number out of range and the like (found by jsonl_fuzz).
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: invalid JSON: ", e.what()));
   }
   if (!j.is_object()) {
     return absl::InvalidArgumentError(

@@ -67,6 +67,22 @@ TEST(JsonlReaderTest, BlankLinesSkippedAndLinesNumbered) {
   EXPECT_FALSE(records[1].input->has_confidence());
 }
 
+// Found by jsonl_fuzz: a number too large for a double threw out_of_range,
+// which only parse errors were caught for.
+TEST(JsonlReaderTest, NumberOutOfRangeIsRejectedAlone) {
+  auto records = ReadJsonl(
+      "{\"type\":\"ipv4\",\"value\":\"192.0.2.1\"}\n"
+      "{\"seq\":366666666666666666666660000000000000e999999}\n"
+      "{\"type\":\"ipv4\",\"value\":\"192.0.2.2\",\"confidence\":1e400}\n"
+      "{\"type\":\"ipv4\",\"value\":\"192.0.2.3\"}\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_THAT(records[0].input, IsOk());
+  EXPECT_THAT(records[1].input, StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("json: invalid JSON")));
+  EXPECT_FALSE(records[2].input.ok());
+  EXPECT_THAT(records[3].input, IsOk());
+}
+
 TEST(JsonlReaderTest, ReadsPulledFeedEntry) {
   auto records = ReadJsonl(
       R"({"seq":12,"op":"revoke","time":"2025-01-02T03:04:05.000Z",)"
