@@ -163,7 +163,19 @@ class MispImporter {
     } else if (absl::Status s = add_event(doc); !s.ok()) {
       return s;
     }
-    for (size_t i = 0; i < events.size(); ++i) ImportEvent(i + 1, *events[i]);
+    for (size_t i = 0; i < events.size(); ++i) {
+      try {
+        ImportEvent(i + 1, *events[i]);
+      } catch (const Json::exception& e) {
+        // A value of an unexpected JSON type that no check caught: the rest
+        // of that event is reported as one error, the other events go on.
+        InputRecord r;
+        r.line = 0;
+        r.where = absl::StrCat("event ", i + 1);
+        r.input = absl::InvalidArgumentError(e.what());
+        result_.records.push_back(std::move(r));
+      }
+    }
     return std::move(result_);
   }
 

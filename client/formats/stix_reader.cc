@@ -15,12 +15,20 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The string at `key` of object `o`, or `fallback` when `o` is not an
+// object or the value is missing or not a string (Json::value would throw).
+std::string Str(const Json& o, const char* key, const char* fallback = "") {
+  if (!o.is_object()) return fallback;
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 // TLP of a marking-definition object defined in the bundle, if it is one.
 v1::Tlp TlpOfDefinition(const Json& def) {
   std::string level;
-  if (def.value("definition_type", "") == "tlp" && def.contains("definition") &&
+  if (Str(def, "definition_type") == "tlp" && def.contains("definition") &&
       def["definition"].is_object()) {
-    level = def["definition"].value("tlp", "");
+    level = Str(def["definition"], "tlp");
   }
   if (auto ext = def.find("extensions"); ext != def.end() && ext->is_object()) {
     for (const auto& [key, body] : ext->items()) {
@@ -41,7 +49,7 @@ class StixImporter {
     const Json* objects = &doc;
     Json single;
     if (doc.is_object()) {
-      if (doc.value("type", "") == "bundle") {
+      if (Str(doc, "type") == "bundle") {
         auto it = doc.find("objects");
         if (it == doc.end()) return result_;  // an empty bundle
         if (!it->is_array()) {
@@ -61,14 +69,23 @@ class StixImporter {
           "stix: expected a bundle, a STIX object or an array of objects");
     }
     for (const Json& o : *objects) {
-      if (o.is_object() && o.value("type", "") == "marking-definition" &&
+      if (o.is_object() && Str(o, "type") == "marking-definition" &&
           o.contains("id") && o["id"].is_string()) {
         const v1::Tlp t = TlpOfDefinition(o);
         if (t != v1::TLP_UNSPECIFIED) markings_[o["id"].get<std::string>()] = t;
       }
     }
     int n = 0;
-    for (const Json& o : *objects) Import(++n, o);
+    for (const Json& o : *objects) {
+      ++n;
+      try {
+        Import(n, o);
+      } catch (const Json::exception& e) {
+        // A property of an unexpected JSON type that no check above caught:
+        // that object is reported, the others go on.
+        Error(n, absl::StrCat("object ", n), e.what());
+      }
+    }
     return std::move(result_);
   }
 
@@ -86,7 +103,7 @@ class StixImporter {
       Error(n, absl::StrCat("object ", n), "not a JSON object");
       return;
     }
-    const std::string type = o.value("type", "");
+    const std::string type = Str(o, "type");
     const std::string id = o.contains("id") && o["id"].is_string()
                                ? o["id"].get<std::string>()
                                : "";
@@ -167,7 +184,7 @@ class StixImporter {
         revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) {
       r.revoke = true;
       r.revoke_reason =
-          o.value("x_csx_revoked_reason", "revoked in STIX source");
+          Str(o, "x_csx_revoked_reason", "revoked in STIX source");
     }
     r.input = std::move(in);
     result_.records.push_back(std::move(r));
@@ -202,7 +219,7 @@ class StixImporter {
     if (auto refs = o.find("external_references");
         refs != o.end() && refs->is_array()) {
       for (const Json& ref : *refs) {
-        if (ref.is_object() && ref.value("source_name", "") == "cve" &&
+        if (ref.is_object() && Str(ref, "source_name") == "cve" &&
             ref.contains("external_id") && ref["external_id"].is_string()) {
           cve = ref["external_id"].get<std::string>();
           break;

@@ -169,6 +169,24 @@ TEST(FormatDetectTest, StixAndMispDocuments) {
             "jsonl");
 }
 
+// Found by stix_fuzz: a "type" that is not a string threw type_error from
+// Json::value. Properties of the wrong JSON type are errors, never crashes.
+TEST(StixReaderTest, PropertiesOfTheWrongJsonTypeAreErrors) {
+  EXPECT_FALSE(ReadStix(R"({"type": 6})").ok());
+  auto r = ReadStix(R"({"type":"bundle","objects":[
+    {"type": 6},
+    {"type": "indicator", "id": 7, "pattern": ["x"], "pattern_type": 1},
+    {"type": "marking-definition", "definition_type": 3, "definition": 4},
+    {"type": "vulnerability", "external_references": [{"source_name": 5}]},
+    {"type": "indicator", "id": "indicator--1", "pattern_type": "stix",
+     "pattern": "[domain-name:value = 'ok.example']", "revoked": true,
+     "x_csx_revoked_reason": 9}]})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  int good = 0;
+  for (const auto& rec : r->records) good += rec.input.ok() ? 1 : 0;
+  EXPECT_EQ(good, 1);
+}
+
 // A 10 MB bundle parses quickly; a 10 MB file cut short fails clearly.
 TEST(ImportSizeTest, TenMegabyteFiles) {
   std::string bundle = R"({"type":"bundle","objects":[)";
