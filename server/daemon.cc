@@ -3,12 +3,17 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/config/config_loader.h"
 #include "server/core/principal_mapper.h"
 #include "server/service/rpc_metrics.h"
 #include "server/service/tls_credentials.h"
@@ -171,6 +176,39 @@ void Daemon::ExpiryLoop(absl::Duration interval) {
       spdlog::info("expired {} indicators", *n);
     }
   }
+}
+
+namespace {
+
+// Hex SHA-256 of a file's bytes ("unreadable" when it cannot be read).
+std::string FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "unreadable";
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string data = bytes.str();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(),
+                 nullptr) != 1) {
+    return "unreadable";
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+}  // namespace
+
+absl::Status Daemon::ReloadFrom(const std::string& path) {
+  auto next = LoadAndValidateConfig(path);
+  absl::Status s = next.ok() ? Reload(*next) : next.status();
+  std::string detail = absl::StrCat(
+      "config=", path, " sha256=", FileSha256(path),
+      s.ok() ? " applied" : " refused: ", s.ok() ? "" : s.message());
+  if (absl::Status a = node_->RecordReload(detail); !a.ok()) {
+    spdlog::error("audit: cannot record the reload: {}", a.ToString());
+  }
+  return s;
 }
 
 absl::Status Daemon::Reload(const v1::NodeConfig& config) {

@@ -46,6 +46,10 @@ class Daemon {
   // Applies a new validated config: principals now; other sections need a
   // restart and are reported. The old config stays in force on error.
   absl::Status Reload(const v1::NodeConfig& config);
+  // Loads and validates the config file at `path` and applies it with
+  // Reload(). Either way the attempt is an audit record naming the file, the
+  // SHA-256 of its bytes and the outcome.
+  absl::Status ReloadFrom(const std::string& path);
 
   // Stops accepting calls, lets in-flight calls finish within `drain`, then
   // cancels the rest and stops the background work.

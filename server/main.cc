@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      auto next = csx::LoadAndValidateConfig(config_path);
-      absl::Status s = next.ok() ? (*daemon)->Reload(*next) : next.status();
+      absl::Status s = (*daemon)->ReloadFrom(config_path);
       if (s.ok()) {
         spdlog::info("configuration reloaded from {}", config_path);
       } else {

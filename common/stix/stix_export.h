@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/withdrawal.h"
 #include "csx/v1/indicator.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -21,11 +22,7 @@ namespace csx::stix {
 // cve.
 std::string StixId(const v1::Indicator& indicator);
 
-// True for a feed withdrawal: the id, type and state of an indicator that
-// the reader may no longer see in full, without its value.
-inline bool IsWithdrawal(const v1::Indicator& indicator) {
-  return indicator.value().empty() && !indicator.id().empty();
-}
+using ::csx::IsWithdrawal;
 
 // The STIX 2.1 SDO of one indicator; a withdrawal becomes the same object
 // with revoked: true, x_csx_withdrawn: true and a pattern that names the

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tlp.h"
+#include "common/withdrawal.h"
 #include "server/core/audit_chain.h"
 #include "server/core/ids.h"
 #include "server/core/indicator_builder.h"
@@ -107,6 +108,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options,
   if (options.org.empty())
     return absl::InvalidArgumentError("node.org: required");
   std::unique_ptr<Node> node(new Node(std::move(options), store, clock));
+  CSX_ASSIGN_OR_RETURN(node->deliveries_since_,
+                       store->DeliveriesRecordedSince());
   CSX_ASSIGN_OR_RETURN(StoreCounts counts, store->Counts());
   absl::MutexLock lock(&node->head_mu_);
   node->head_ = counts.feed_head;
@@ -131,14 +134,20 @@ std::optional<v1::Indicator> Node::View(const Principal& who,
   return View(who, ind, *policy(), clock_->Now());
 }
 
-std::optional<v1::FeedEntry> Node::ViewEntry(const Principal& who,
-                                             v1::FeedEntry entry,
-                                             const SharingPolicy& policy,
-                                             absl::Time now) const {
+absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
+    const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
+    const SharingPolicy& policy, absl::Time now, std::string* agreement) {
   if (who.org == options_.org) return entry;
   const v1::Indicator& ind = entry.indicator();
   Decision d = policy.Share(ind, who.org, now);
   if (d.allowed) {
+    // A version the origin has since restricted (TLP raised, sector
+    // narrowed...) does not go out to a partner that does not hold it yet.
+    if (current != nullptr && current->version() > ind.version() &&
+        !policy.Share(*current, who.org, now).allowed) {
+      return std::nullopt;
+    }
+    *agreement = d.terms->id;
     *entry.mutable_indicator() = policy.SharedForm(ind, d);
     return entry;
   }
@@ -148,19 +157,71 @@ std::optional<v1::FeedEntry> Node::ViewEntry(const Principal& who,
       d.rule == Rule::kTlpAboveMax || d.rule == Rule::kTypeNotShared ||
       d.rule == Rule::kSectorNotShared || d.rule == Rule::kBelowMinConfidence ||
       d.rule == Rule::kTooOld;
-  if ((entry.op() == v1::OP_REVOKE || entry.op() == v1::OP_EXPIRE) &&
-      withdrawable) {
-    v1::Indicator tombstone;
-    tombstone.set_id(ind.id());
-    tombstone.set_type(ind.type());  // the STIX id depends on it
-    tombstone.set_revoked(ind.revoked());
-    tombstone.set_expired(ind.expired());
-    tombstone.set_version(ind.version());
-    *tombstone.mutable_modified() = ind.modified();
-    *entry.mutable_indicator() = std::move(tombstone);
-    return entry;
+  if ((entry.op() != v1::OP_REVOKE && entry.op() != v1::OP_EXPIRE) ||
+      !withdrawable) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  CSX_ASSIGN_OR_RETURN(bool held, HeldBy(who.org, ind));
+  if (!held) return std::nullopt;
+  *agreement = d.terms->id;
+  v1::Indicator tombstone;
+  tombstone.set_id(ind.id());
+  tombstone.set_type(ind.type());  // the STIX id depends on it
+  tombstone.set_revoked(ind.revoked());
+  tombstone.set_expired(ind.expired());
+  tombstone.set_version(ind.version());
+  *tombstone.mutable_modified() = ind.modified();
+  *entry.mutable_indicator() = std::move(tombstone);
+  return entry;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>
+Node::CurrentVersions(const std::vector<v1::FeedEntry>& entries) {
+  std::vector<std::string> ids;
+  for (const v1::FeedEntry& e : entries) {
+    if (e.op() == v1::OP_UPSERT || e.op() == v1::OP_SIGHTING) {
+      ids.push_back(e.indicator().id());
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  CSX_ASSIGN_OR_RETURN(std::vector<v1::Indicator> found, store_->GetMany(ids));
+  absl::flat_hash_map<std::string, v1::Indicator> out;
+  out.reserve(found.size());
+  for (v1::Indicator& ind : found) {
+    std::string id = ind.id();
+    out.emplace(std::move(id), std::move(ind));
+  }
+  return out;
+}
+
+absl::StatusOr<bool> Node::HeldBy(const std::string& org,
+                                  const v1::Indicator& ind) {
+  if (FromProto(ind.created()) < deliveries_since_) return true;
+  return store_->Delivered(org, ind.id());
+}
+
+absl::Status Node::RecordDeliveries(
+    const Principal& who, const v1::PullResponse& served,
+    const std::vector<std::string>& agreements) {
+  std::vector<absl::string_view> ids;
+  ids.reserve(served.entries_size());
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  for (const v1::FeedEntry& e : served.entries()) {
+    const v1::Indicator& ind = e.indicator();
+    ids.push_back(ind.id());
+    if (!IsWithdrawal(ind)) {
+      CSX_RETURN_IF_ERROR(txn->RecordDelivery(who.org, ind.id()));
+    }
+  }
+  CSX_RETURN_IF_ERROR(AppendAudit(
+      *txn, "delivery", &who, "",
+      absl::StrCat(
+          "partner=", who.org, " agreement=", absl::StrJoin(agreements, ","),
+          " entries=", served.entries_size(), " seq=", served.entries(0).seq(),
+          "..", served.entries(served.entries_size() - 1).seq(),
+          " ids=", absl::StrJoin(ids, ","))));
+  return txn->Commit();
 }
 
 absl::Status Node::AppendAudit(Transaction& txn, absl::string_view kind,
@@ -511,16 +572,30 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
   v1::PullResponse response;
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
+  std::vector<std::string> agreements;  // that let the entries go
   bool more = false;
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
     const uint32_t want = limit - response.entries_size();
     CSX_ASSIGN_OR_RETURN(auto entries,
                          store_->ReadChanges(seq, static_cast<int>(want)));
     more = entries.size() == want;
+    absl::flat_hash_map<std::string, v1::Indicator> current;
+    if (who.org != options_.org) {
+      CSX_ASSIGN_OR_RETURN(current, CurrentVersions(entries));
+    }
     for (auto& e : entries) {
       seq = e.seq();
-      if (auto view = ViewEntry(who, std::move(e), *policy, now)) {
-        *response.add_entries() = *std::move(view);
+      auto it = current.find(e.indicator().id());
+      std::string agreement;
+      CSX_ASSIGN_OR_RETURN(
+          auto view, ViewEntry(who, std::move(e),
+                               it == current.end() ? nullptr : &it->second,
+                               *policy, now, &agreement));
+      if (!view) continue;
+      *response.add_entries() = *std::move(view);
+      if (!agreement.empty() && std::find(agreements.begin(), agreements.end(),
+                                          agreement) == agreements.end()) {
+        agreements.push_back(std::move(agreement));
       }
     }
     if (!more || static_cast<uint32_t>(response.entries_size()) == limit) break;
@@ -528,6 +603,11 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
   response.set_cursor(EncodeCursor(seq));
   response.set_more(more);
   if (response.entries_size() > 0) {
+    // Recorded before the entries leave: a revocation served later finds
+    // every holder.
+    if (who.org != options_.org) {
+      CSX_RETURN_IF_ERROR(RecordDeliveries(who, response, agreements));
+    }
     events_->Served(who.org, static_cast<uint64_t>(response.entries_size()));
   }
   return response;
@@ -604,8 +684,8 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
     CSX_ASSIGN_OR_RETURN(auto existing, txn->FindById(in.id()));
     if (existing && existing->origin() == options_.org) continue;  // ours
     v1::Indicator local;
-    if (in.value().empty()) {
-      // A tombstone: withdraws what the partner sent earlier, if we hold it.
+    if (IsWithdrawal(in)) {
+      // Withdraws what the partner sent earlier, if we hold it.
       if (!existing || !(in.revoked() || in.expired())) continue;
       local = *existing;
       local.set_revoked(local.revoked() || in.revoked());
@@ -726,6 +806,12 @@ absl::StatusOr<v1::AuditVerifyResponse> Node::AuditVerify(
   r.set_first_bad_seq(verifier.first_bad_seq());
   r.set_problem(verifier.problem());
   return r;
+}
+
+absl::Status Node::RecordReload(const std::string& detail) {
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
+  CSX_RETURN_IF_ERROR(AppendAudit(*txn, "reload", nullptr, "csxd", detail));
+  return txn->Commit();
 }
 
 absl::Status Node::RecordRefusal(const std::string& identity,

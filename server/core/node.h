@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -139,6 +140,8 @@ class Node {
   void SetAgreements(std::shared_ptr<const AgreementSet> agreements);
   absl::StatusOr<v1::AuditVerifyResponse> AuditVerify(const Principal& who);
 
+  // Records a config reload (applied or refused) in the audit log.
+  absl::Status RecordReload(const std::string& detail);
   // Records a refused connection or call in the audit log.
   absl::Status RecordRefusal(const std::string& identity,
                              const std::string& reason);
@@ -175,11 +178,27 @@ class Node {
                                     const v1::Indicator& ind);
   // A feed entry as `who` may see it. A revocation or expiry of an indicator
   // the partner may no longer see in full still reaches it as a tombstone
-  // (id and state only), so that what it received earlier is withdrawn.
-  std::optional<v1::FeedEntry> ViewEntry(const Principal& who,
-                                         v1::FeedEntry entry,
-                                         const SharingPolicy& policy,
-                                         absl::Time now) const;
+  // (id and state only) when the partner holds it (HeldBy), so that what it
+  // received earlier is withdrawn; a partner that never received it learns
+  // nothing. An older version of an indicator whose current version
+  // (`current`, null when the entry is current) the partner may not see is
+  // not served either. `agreement` is set to the id of the agreement that
+  // let the entry go.
+  absl::StatusOr<std::optional<v1::FeedEntry>> ViewEntry(
+      const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
+      const SharingPolicy& policy, absl::Time now, std::string* agreement);
+  // The stored (current) version of the indicators of upsert and sighting
+  // entries, by id.
+  absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>
+  CurrentVersions(const std::vector<v1::FeedEntry>& entries);
+  // Whether partner `org` was served `ind` in full (or may have been: before
+  // deliveries were recorded).
+  absl::StatusOr<bool> HeldBy(const std::string& org, const v1::Indicator& ind);
+  // Records what a Pull served to a partner: the indicators it now holds and
+  // one audit record naming them and the agreements.
+  absl::Status RecordDeliveries(const Principal& who,
+                                const v1::PullResponse& served,
+                                const std::vector<std::string>& agreements);
   absl::Status AppendAudit(Transaction& txn, absl::string_view kind,
                            const Principal* who,
                            const std::string& principal_text,
@@ -202,6 +221,8 @@ class Node {
   Store* const store_;
   Clock* const clock_;
   const absl::Time started_;
+  // Store::DeliveriesRecordedSince(), read once at Create().
+  absl::Time deliveries_since_ = absl::InfinitePast();
 
   absl::Mutex policy_mu_;
   std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);

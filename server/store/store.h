@@ -104,6 +104,10 @@ class Transaction {
                                        uint32_t count) = 0;
   // Removes a reported sighting from the queue.
   virtual absl::Status DeleteSighting(int64_t seq) = 0;
+  // Records that indicator `indicator_id` was served in full to partner
+  // `org` (a later revocation or expiry withdraws it there).
+  virtual absl::Status RecordDelivery(const std::string& org,
+                                      const std::string& indicator_id) = 0;
   // Records how far the feed of partner `org` has been applied.
   virtual absl::Status SetPeerCursor(const std::string& org,
                                      const std::string& cursor) = 0;
@@ -120,6 +124,9 @@ class Store {
 
   // NotFound when no indicator has this id.
   virtual absl::StatusOr<v1::Indicator> Get(const std::string& id) = 0;
+  // The indicators with these ids that exist, in no particular order.
+  virtual absl::StatusOr<std::vector<v1::Indicator>> GetMany(
+      const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<QueryPage> Query(const QueryFilter& filter) = 0;
   // Change-log entries with seq > after_seq, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(
@@ -133,6 +140,13 @@ class Store {
   // Queued sightings for partner `org`, oldest first.
   virtual absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) = 0;
+  // Whether RecordDelivery(org, indicator_id) was ever committed.
+  virtual absl::StatusOr<bool> Delivered(const std::string& org,
+                                         const std::string& indicator_id) = 0;
+  // Since when deliveries are recorded: InfinitePast() for a store created
+  // with the record, the upgrade time for one that had none before (what was
+  // served until then is unknown).
+  virtual absl::StatusOr<absl::Time> DeliveriesRecordedSince() = 0;
   // The cursor stored with SetPeerCursor ("" when none).
   virtual absl::StatusOr<std::string> PeerCursor(const std::string& org) = 0;
   // Runs the backend's own integrity check.

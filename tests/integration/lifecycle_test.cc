@@ -65,6 +65,19 @@ TEST(LifecycleTest, SighupReloadsPrincipalsAndRefusesABadConfig) {
   ASSERT_TRUE(f.node->WaitForLog("configuration reloaded"));
   EXPECT_EQ(f.Csx(f.reader, {"query"}).exit_code, 2);
   EXPECT_EQ(f.Csx(f.analyst, {"query"}).exit_code, 0);
+
+  // Both attempts are in the audit log, with the file and its digest.
+  auto reloads = SqlColumn(f.node->db_path(),
+                           "SELECT detail FROM audit WHERE kind = 'reload' "
+                           "ORDER BY seq");
+  ASSERT_EQ(reloads.size(), 2u);
+  EXPECT_THAT(reloads[0], HasSubstr("config=" + f.node->config_path()));
+  EXPECT_THAT(reloads[0], HasSubstr("refused: "));
+  EXPECT_THAT(reloads[0], HasSubstr("colour: unknown key"));
+  EXPECT_THAT(reloads[1],
+              ::testing::MatchesRegex(".* sha256=[0-9a-f]{64} applied"));
+  auto verify = f.Csx(f.admin, {"audit", "verify", "-o", "jsonl"});
+  EXPECT_THAT(verify.out, HasSubstr("\"ok\":true"));
 }
 
 TEST(LifecycleTest, NarrowedAgreementTakesEffectOnTheNextEntryServed) {

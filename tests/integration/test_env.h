@@ -32,6 +32,10 @@ class TempDir {
 bool Shell(const std::string& command);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
+// The first column of each row `sql` returns from the SQLite file at
+// `db_path`, as text (opened read-only; the node may be running).
+std::vector<std::string> SqlColumn(const std::string& db_path,
+                                   const std::string& sql);
 // A mutual-TLS channel to `address` trusting `ca_cert`, presenting
 // `identity`.crt/.key (none when `identity` is empty).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,

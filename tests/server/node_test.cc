@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <set>
@@ -294,6 +295,9 @@ class NodePartnerTest : public NodeTest {
  protected:
   void SetUp() override {
     NodeTest::SetUp();
+    PutAgreementInForce();
+  }
+  void PutAgreementInForce() {
     google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
     v1::Agreement* a = agreements.Add();
     a->set_id("cl-us-2018");
@@ -399,6 +403,151 @@ TEST_F(NodePartnerTest, RevocationReachesAPartnerAfterTheTlpWasRaised) {
             "");  // a tombstone: no data of the new version
   EXPECT_EQ(e.indicator().tlp(), v1::TLP_UNSPECIFIED);
   EXPECT_EQ(e.indicator().type(), v1::DOMAIN);  // for the STIX id
+}
+
+TEST_F(NodePartnerTest, WithdrawalsGoOnlyToPartnersThatHeldTheIndicator) {
+  // Never visible to the partner (confidence below its minimum), then
+  // revoked: the partner must learn nothing, not even the id.
+  const std::string never = Submit("never-shared.example", "GREEN", 10);
+  // Visible at first, then hidden by a merge, then revoked: withdrawn.
+  const std::string held = Submit("was-shared.example", "GREEN", 80);
+  auto first = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->entries_size(), 1);
+  EXPECT_EQ(first->entries(0).indicator().id(), held);
+  Submit("was-shared.example", "AMBER+STRICT", 80);
+  ASSERT_THAT(node_->Revoke(analyst_, never, "gone"), IsOk());
+  ASSERT_THAT(node_->Revoke(analyst_, held, "gone"), IsOk());
+  auto rest = node_->Pull(partner_, first->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->entries_size(), 1);
+  EXPECT_EQ(rest->entries(0).indicator().id(), held);
+  EXPECT_EQ(rest->entries(0).indicator().value(), "");
+  // The record is per partner org: another org with the same agreement
+  // terms never received `held` and gets nothing of it.
+  google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
+  for (const char* org : {"us.cisa", "uk.ncsc"}) {
+    v1::Agreement* a = agreements.Add();
+    a->set_id(absl::StrCat("cl-", org));
+    a->set_partner(org);
+    a->set_effective_from("2018-08-16T00:00:00Z");
+    a->mutable_share()->set_max_tlp("AMBER");
+    a->mutable_share()->set_min_confidence(50);
+  }
+  auto set = AgreementSet::Create(agreements);
+  ASSERT_THAT(set, IsOk());
+  node_->SetAgreements(std::make_shared<const AgreementSet>(std::move(*set)));
+  Principal uk{"uk.ncsc", Role::kPeer, "node.uk.ncsc"};
+  auto uk_feed = node_->Pull(uk, "", 100);
+  ASSERT_THAT(uk_feed, IsOk());
+  EXPECT_EQ(uk_feed->entries_size(), 0);
+}
+
+TEST_F(NodePartnerTest, HistoryDoesNotServeAVersionSinceRestricted) {
+  // Shared as GREEN, then raised to AMBER+STRICT before the partner pulled:
+  // the old GREEN entry of the log must not go out.
+  const std::string id = Submit("restricted.example", "GREEN", 80);
+  Submit("restricted.example", "AMBER+STRICT", 80);
+  // Hidden (confidence below the minimum) and then visible again: the
+  // partner gets the entries that are visible, the last of them current.
+  const std::string reopened = Submit("reopened.example", "GREEN", 80);
+  Submit("reopened.example", "GREEN", 10);
+  Submit("reopened.example", "GREEN", 90);
+  auto feed = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(feed, IsOk());
+  std::vector<std::string> ids;
+  for (const auto& e : feed->entries()) ids.push_back(e.indicator().id());
+  EXPECT_THAT(ids, ::testing::ElementsAre(reopened, reopened));
+  EXPECT_EQ(feed->entries(1).indicator().confidence(), 90u);
+  auto got = node_->Get(partner_reader_, id);
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(NodePartnerTest, DeliveriesAreAuditedAndSurviveARestart) {
+  const std::string id = Submit("audited.example", "GREEN", 80);
+  Submit("hidden.example", "RED", 80);
+  auto first = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->entries_size(), 1);
+  auto audit = store_->ReadAudit(0, 100);
+  ASSERT_THAT(audit, IsOk());
+  std::vector<AuditRecord> deliveries;
+  for (const auto& r : *audit) {
+    if (r.kind == "delivery") deliveries.push_back(r);
+  }
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].principal, partner_.ToString());
+  EXPECT_THAT(deliveries[0].detail, HasSubstr("agreement=cl-us-2018"));
+  EXPECT_THAT(deliveries[0].detail, HasSubstr("entries=1"));
+  EXPECT_THAT(deliveries[0].detail, HasSubstr(id));
+  // Pulls of the node's own principals are not deliveries to a partner.
+  ASSERT_THAT(node_->Pull(reader_, "", 100), IsOk());
+  auto after = store_->ReadAudit(audit->back().seq, 100);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_TRUE(after->empty());
+  auto verified = node_->AuditVerify(admin_);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_TRUE(verified->ok());
+
+  // After a restart the partner is still known to hold it.
+  node_.reset();
+  store_.reset();
+  auto store = SqliteStore::Open(dir_ + "/csx.db");
+  ASSERT_THAT(store, IsOk());
+  store_ = std::move(*store);
+  auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
+  ASSERT_THAT(node, IsOk());
+  node_ = std::move(*node);
+  PutAgreementInForce();
+  Submit("audited.example", "AMBER+STRICT", 80);
+  ASSERT_THAT(node_->Revoke(analyst_, id, "gone"), IsOk());
+  auto rest = node_->Pull(partner_, first->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->entries_size(), 1);
+  EXPECT_EQ(rest->entries(0).op(), v1::OP_REVOKE);
+  EXPECT_EQ(rest->entries(0).indicator().id(), id);
+}
+
+TEST_F(NodePartnerTest, AStoreWithoutDeliveryRecordsWithdrawsAsBefore) {
+  // A store written before deliveries were recorded: what was served from it
+  // is unknown, so indicators created until the upgrade are withdrawn from
+  // every partner whose rules now refuse them; newer ones only from holders.
+  const std::string old_id = Submit("before-upgrade.example", "GREEN", 80);
+  node_.reset();
+  store_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/csx.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db,
+                           "DROP TABLE deliveries; DELETE FROM meta WHERE key "
+                           "= 'deliveries_since'; UPDATE meta SET value = 1 "
+                           "WHERE key = 'schema_version'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::Open(dir_ + "/csx.db");
+  ASSERT_THAT(store, IsOk());
+  store_ = std::move(*store);
+  auto since = store_->DeliveriesRecordedSince();
+  ASSERT_THAT(since, IsOk());
+  EXPECT_GT(*since, absl::InfinitePast());
+  clock_.Advance(absl::Now() + absl::Seconds(1) - clock_.Now());
+  auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
+  ASSERT_THAT(node, IsOk());
+  node_ = std::move(*node);
+  PutAgreementInForce();
+  const std::string new_id = Submit("after-upgrade.example", "GREEN", 10);
+  for (const std::string& id : {old_id, new_id}) {
+    Submit(id == old_id ? "before-upgrade.example" : "after-upgrade.example",
+           "AMBER+STRICT", 80);
+    ASSERT_THAT(node_->Revoke(analyst_, id, "gone"), IsOk());
+  }
+  auto feed = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(feed, IsOk());
+  std::vector<std::string> ids;
+  for (const auto& e : feed->entries()) ids.push_back(e.indicator().id());
+  EXPECT_THAT(ids, ::testing::ElementsAre(old_id));
 }
 
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {

@@ -1,5 +1,6 @@
 #include "server/store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -13,7 +14,8 @@
 namespace csx {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: deliveries.
+constexpr int kSchemaVersion = 2;
 
 constexpr absl::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -52,6 +54,12 @@ CREATE TABLE IF NOT EXISTS outbox(
   partner TEXT NOT NULL,
   indicator_id TEXT NOT NULL,
   count INTEGER NOT NULL) STRICT;
+-- (partner org, indicator id) of every indicator served in full to a
+-- partner: the holders that a revocation or expiry must reach.
+CREATE TABLE IF NOT EXISTS deliveries(
+  partner TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  PRIMARY KEY(partner, indicator_id)) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit(
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,
@@ -63,6 +71,42 @@ CREATE TABLE IF NOT EXISTS audit(
 )sql";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+absl::StatusOr<bool> HasTable(sqlite3* db, absl::string_view name) {
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(
+          db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+  s.BindText(1, name);
+  return s.Step();
+}
+
+// Applies the schema in one transaction. A store of schema 1 had no record
+// of deliveries: the upgrade time is kept, so that indicators created before
+// it are withdrawn as schema 1 did (from every partner whose rules now
+// refuse them).
+absl::Status Migrate(sqlite3* db) {
+  CSX_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
+  absl::Status s = [db]() -> absl::Status {
+    CSX_ASSIGN_OR_RETURN(bool existing, HasTable(db, "indicators"));
+    CSX_ASSIGN_OR_RETURN(bool had_deliveries, HasTable(db, "deliveries"));
+    CSX_RETURN_IF_ERROR(Exec(db, kSchema));
+    if (existing && !had_deliveries) {
+      CSX_RETURN_IF_ERROR(Exec(
+          db, absl::StrCat("INSERT OR REPLACE INTO meta(key, value) VALUES "
+                           "('deliveries_since', ",
+                           Micros(absl::Now()), ")")));
+    }
+    return Exec(db, absl::StrCat("INSERT OR REPLACE INTO meta(key, value) "
+                                 "VALUES ('schema_version', ",
+                                 kSchemaVersion, ")"));
+  }();
+  if (!s.ok()) {
+    Exec(db, "ROLLBACK").IgnoreError();
+    return s;
+  }
+  return Exec(db, "COMMIT");
+}
 
 // '|a|b|' so that a tag filter is one instr() on a delimited string.
 std::string JoinDelimited(
@@ -87,7 +131,7 @@ class SqliteStore::Writer {
   SqliteDbPtr db;
   std::optional<Statement> find_key, find_id, put, append_change, last_audit,
       append_audit, set_head, due_expiry, set_meta, enqueue_sighting,
-      delete_sighting;
+      delete_sighting, record_delivery;
 };
 
 // A reader connection borrowed from the pool for one call.
@@ -233,6 +277,14 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return s.Run();
   }
 
+  absl::Status RecordDelivery(const std::string& org,
+                              const std::string& indicator_id) override {
+    Statement& s = *w_.record_delivery;
+    s.BindText(1, org);
+    s.BindText(2, indicator_id);
+    return s.Run();
+  }
+
   absl::Status SetPeerCursor(const std::string& org,
                              const std::string& cursor) override {
     Statement& s = *w_.set_meta;
@@ -281,11 +333,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL"));
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL"));
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON"));
-  CSX_RETURN_IF_ERROR(Exec(db, kSchema));
-  CSX_RETURN_IF_ERROR(
-      Exec(db, absl::StrCat("INSERT OR IGNORE INTO meta(key, value) VALUES "
-                            "('schema_version', ",
-                            kSchemaVersion, ")")));
+  CSX_RETURN_IF_ERROR(Migrate(db));
   CSX_ASSIGN_OR_RETURN(
       writer->find_key,
       Statement::Prepare(db,
@@ -346,6 +394,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_ASSIGN_OR_RETURN(
       writer->delete_sighting,
       Statement::Prepare(db, "DELETE FROM outbox WHERE seq = ?"));
+  CSX_ASSIGN_OR_RETURN(
+      writer->record_delivery,
+      Statement::Prepare(db,
+                         "INSERT OR IGNORE INTO deliveries(partner, "
+                         "indicator_id) VALUES (?, ?)"));
   // Checkpoints run on their own thread; the log is cut back to 64 MB
   // when it restarts.
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_size_limit=67108864"));
@@ -397,6 +450,34 @@ absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
   return ParseIndicator(s.ColumnBlob(0));
+}
+
+absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
+    const std::vector<std::string>& ids) {
+  constexpr size_t kChunk = 256;
+  std::vector<v1::Indicator> out;
+  if (ids.empty()) return out;
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, ids.size() - begin);
+    std::vector<std::string> marks(n, "?");
+    CSX_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Prepare(r.get(),
+                           absl::StrCat("SELECT data FROM indicators WHERE id "
+                                        "IN (",
+                                        absl::StrJoin(marks, ","), ")")));
+    for (size_t i = 0; i < n; ++i) {
+      s.BindText(static_cast<int>(i + 1), ids[begin + i]);
+    }
+    while (true) {
+      CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      CSX_ASSIGN_OR_RETURN(v1::Indicator ind, ParseIndicator(s.ColumnBlob(0)));
+      out.push_back(std::move(ind));
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
@@ -562,6 +643,30 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
     c.audit_records = static_cast<uint64_t>(s.ColumnInt(4));
   }
   return c;
+}
+
+absl::StatusOr<bool> SqliteStore::Delivered(const std::string& org,
+                                            const std::string& indicator_id) {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(),
+                         "SELECT 1 FROM deliveries WHERE partner = ? AND "
+                         "indicator_id = ?"));
+  s.BindText(1, org);
+  s.BindText(2, indicator_id);
+  return s.Step();
+}
+
+absl::StatusOr<absl::Time> SqliteStore::DeliveriesRecordedSince() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(
+          r.get(), "SELECT value FROM meta WHERE key = 'deliveries_since'"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return absl::InfinitePast();
+  return absl::FromUnixMicros(s.ColumnInt(0));
 }
 
 absl::StatusOr<std::string> SqliteStore::PeerCursor(const std::string& org) {

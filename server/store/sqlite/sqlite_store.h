@@ -31,6 +31,8 @@ class SqliteStore : public Store {
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin() override;
   absl::StatusOr<v1::Indicator> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Indicator>> GetMany(
+      const std::vector<std::string>& ids) override;
   absl::StatusOr<QueryPage> Query(const QueryFilter& filter) override;
   absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(uint64_t after_seq,
                                                          int limit) override;
@@ -38,6 +40,9 @@ class SqliteStore : public Store {
                                                      int limit) override;
   absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
   absl::StatusOr<StoreCounts> Counts() override;
+  absl::StatusOr<bool> Delivered(const std::string& org,
+                                 const std::string& indicator_id) override;
+  absl::StatusOr<absl::Time> DeliveriesRecordedSince() override;
   absl::StatusOr<std::string> PeerCursor(const std::string& org) override;
   absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) override;
