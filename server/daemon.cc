@@ -117,9 +117,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   d->admin_service_ =
       std::make_unique<AdminServiceImpl>(d->node_.get(), d->auth_.get());
 
-  const std::string crl_dir = absl::StrCat(db_path, ".crl.d");
-  CSX_ASSIGN_OR_RETURN(auto creds,
-                       MakeServerCredentials(config.tls(), crl_dir));
+  if (!config.tls().crl().empty()) {
+    CSX_ASSIGN_OR_RETURN(d->crl_,
+                         CrlDirectory::Create(config.tls().crl(),
+                                              absl::StrCat(db_path, ".crl.d")));
+  }
+  CSX_ASSIGN_OR_RETURN(
+      auto creds,
+      MakeServerCredentials(config.tls(), d->crl_ ? d->crl_->dir() : ""));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -156,6 +161,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   const uint32_t every = config.limits().expiry_interval_seconds();
   d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
                                   absl::Seconds(every ? every : 30));
+  if (d->crl_) {
+    const uint32_t reload = config.tls().reload_interval_seconds();
+    d->crl_thread_ = std::thread(&Daemon::CrlLoop, d.get(),
+                                 absl::Seconds(reload ? reload : 60));
+  }
   spdlog::info("csxd {} serving {} on port {} (store {})", config.node().org(),
                config.node().listen(), d->port_, d->store_->Describe());
   if (d->metrics_->port() != 0) {
@@ -166,6 +176,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 }
 
 Daemon::~Daemon() { Shutdown(absl::ZeroDuration()); }
+
+void Daemon::RefreshCrl() {
+  absl::MutexLock lock(&crl_mu_);
+  auto changed = crl_->Refresh();
+  if (!changed.ok()) {
+    spdlog::error("CRL not reloaded, the previous one stays in force: {}",
+                  changed.status().ToString());
+  } else if (*changed) {
+    spdlog::info("CRL reloaded from {}", crl_->path());
+  }
+}
+
+void Daemon::CrlLoop(absl::Duration interval) {
+  while (!stop_.WaitForNotificationWithTimeout(interval)) RefreshCrl();
+}
 
 void Daemon::ExpiryLoop(absl::Duration interval) {
   while (!stop_.WaitForNotificationWithTimeout(interval)) {
@@ -247,6 +272,7 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
     StopPeers();
     StartPeers();
   }
+  if (crl_) RefreshCrl();
   return absl::OkStatus();
 }
 
@@ -275,6 +301,7 @@ void Daemon::Shutdown(absl::Duration drain) {
     server_.reset();
   }
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  if (crl_thread_.joinable()) crl_thread_.join();
 }
 
 }  // namespace csx

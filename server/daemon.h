@@ -24,6 +24,7 @@
 #include "server/service/indicator_service.h"
 #include "server/service/metrics.h"
 #include "server/service/peer_link.h"
+#include "server/service/tls_credentials.h"
 #include "server/store/store.h"
 #include "server/taxii/taxii_server.h"
 
@@ -58,6 +59,9 @@ class Daemon {
  private:
   Daemon() = default;
   void ExpiryLoop(absl::Duration interval);
+  // Installs tls.crl again when it has changed (also on SIGHUP).
+  void RefreshCrl();
+  void CrlLoop(absl::Duration interval);
   void StartPeers();
   void StopPeers();
 
@@ -76,6 +80,9 @@ class Daemon {
   std::vector<std::unique_ptr<PeerLink>> peers_;
   absl::Notification stop_;
   std::thread expiry_thread_;
+  std::unique_ptr<CrlDirectory> crl_;  // null without tls.crl
+  absl::Mutex crl_mu_;                 // serialises RefreshCrl()
+  std::thread crl_thread_;
 };
 
 }  // namespace csx

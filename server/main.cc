@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/config/config_loader.h"
 #include "server/daemon.h"
 #include "server/logging.h"
+#include "server/preflight.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"csxd: csirt-exchange node daemon"};
@@ -46,8 +48,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_only) {
+    auto warnings = csx::Preflight(*config, absl::Now());
+    if (!warnings.ok()) {
+      std::fprintf(stderr, "csxd: %s: %s\n", config_path.c_str(),
+                   std::string(warnings.status().message()).c_str());
+      return 1;
+    }
+    for (const auto& w : *warnings) {
+      std::fprintf(stderr, "csxd: %s: warning: %s\n", config_path.c_str(),
+                   w.c_str());
+    }
     std::printf("%s: configuration OK\n", config_path.c_str());
     return 0;
+  }
+  for (const auto& w : csx::ConfigWarnings(*config, absl::Now())) {
+    spdlog::warn("{}", w);
   }
 
   // A client that closes its TLS connection while the TAXII or metrics

@@ -279,6 +279,7 @@ absl::StatusOr<v1::NodeConfig> LoadConfigFile(const std::string& path) {
   resolve(config.mutable_tls()->mutable_crl());
   resolve(config.mutable_store()->mutable_sqlite());
   for (auto& f : *config.mutable_warninglists()->mutable_files()) resolve(&f);
+  for (auto& p : *config.mutable_principals()) resolve(p.mutable_issuer_ca());
   return config;
 }
 

@@ -1,5 +1,6 @@
 #include "server/core/principal_mapper.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -26,14 +27,6 @@ std::optional<CsxUri> ParseCsxUri(absl::string_view uri) {
 }
 
 }  // namespace
-
-std::string CertIdentity::ToString() const {
-  std::vector<std::string> parts;
-  if (!common_name.empty()) parts.push_back(absl::StrCat("cn=", common_name));
-  for (const auto& u : uris) parts.push_back(absl::StrCat("uri=", u));
-  for (const auto& d : dns_names) parts.push_back(absl::StrCat("dns=", d));
-  return parts.empty() ? "no identity" : absl::StrJoin(parts, ",");
-}
 
 bool SegmentGlobMatch(absl::string_view pattern, absl::string_view text,
                       char separator) {
@@ -85,15 +78,37 @@ absl::StatusOr<PrincipalMapper> PrincipalMapper::Create(
             where, ".match: a lone '*' would accept any certificate"));
       }
     }
+    std::shared_ptr<const IssuerPin> issuer;
+    if (!r.issuer_ca().empty()) {
+      auto pin = IssuerPin::Load(r.issuer_ca());
+      if (!pin.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".issuer_ca: ", pin.status().message()));
+      }
+      issuer = std::make_shared<const IssuerPin>(std::move(*pin));
+    }
     m.rules_.push_back(Rule{match.san_uri(), match.san_dns(), match.cn(),
                             r.org().empty() ? m.node_org_ : r.org(), *role,
-                            r.name()});
+                            r.name(), std::move(issuer)});
   }
   return m;
 }
 
 absl::StatusOr<Principal> PrincipalMapper::Map(const CertIdentity& id) const {
+  // Which of several csx:// names would act is not for the order of the
+  // rules to decide.
+  const auto csx_uris = std::count_if(
+      id.uris.begin(), id.uris.end(),
+      [](const std::string& u) { return absl::StartsWith(u, "csx://"); });
+  if (csx_uris > 1) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate (", id.ToString(), ") carries ", csx_uris,
+                     " csx:// URIs; a client certificate names one principal"));
+  }
   for (const Rule& rule : rules_) {
+    if (rule.issuer && !(id.cert && rule.issuer->Issued(id.cert.get()))) {
+      continue;
+    }
     std::optional<std::string> name;
     if (!rule.san_uri.empty()) {
       for (const auto& uri : id.uris) {

@@ -10,6 +10,13 @@ CertIdentity IdentityOf(const grpc::ServerContext& context) {
   CertIdentity id;
   auto auth = context.auth_context();
   if (!auth) return id;
+  // The verified leaf, read as the TAXII port reads it.
+  auto pem = auth->FindPropertyValues("x509_pem_cert");
+  if (!pem.empty()) {
+    id = IdentityOfPem(
+        absl::string_view(pem.front().data(), pem.front().size()));
+    if (id.cert) return id;
+  }
   for (const auto& v : auth->FindPropertyValues("peer_uri"))
     id.uris.emplace_back(v.data(), v.size());
   for (const auto& v : auth->FindPropertyValues("peer_dns")) {

@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/taxii/x509_identity.h"
+#include "server/core/cert_identity.h"
 
 namespace csx::taxii {
 namespace {

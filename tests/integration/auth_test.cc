@@ -91,6 +91,79 @@ TEST_F(AuthTest, RolesAreEnforcedPerRpc) {
   EXPECT_EQ(w.exit_code, 2);
 }
 
+// Two CAs are trusted, ours and a partner's. Rules pinned to a CA accept
+// only its certificates: the partner's CA cannot issue one that maps to our
+// analysts, nor ours one that maps to the partner's node.
+TEST(AuthPinningTest, APinnedRuleAcceptsOnlyItsCa) {
+  TempDir tmp;
+  TestCa ours(tmp.path(), "ca");
+  TestCa theirs(tmp.path(), "us-ca");
+  ours.IssueServer("node", "node.cl.csirt");
+  WriteFile(tmp.File("trusted.crt"),
+            ReadFile(ours.cert()) + ReadFile(theirs.cert()));
+  NodeProcess node(tmp.path(), R"(node: { org: cl.csirt, listen: "127.0.0.1:0" }
+tls: { cert: node.crt, key: node.key, client_ca: trusted.crt }
+store: { sqlite: csx.db }
+principals:
+  - { match: { san_uri: "csx://cl.csirt/analyst/*" }, role: analyst, issuer_ca: ca.crt }
+  - { match: { san_uri: "csx://cl.csirt/reader/*" }, role: reader }
+  - { match: { cn: "node.us.cisa" }, org: us.cisa, role: peer, issuer_ca: us-ca.crt }
+agreements:
+  - { id: cl-us, partner: us.cisa, effective_from: "2018-01-01T00:00:00Z", share: { max_tlp: GREEN } }
+)");
+  ASSERT_TRUE(node.Start());
+  auto csx = [&](const std::string& identity, std::vector<std::string> args) {
+    std::vector<std::string> argv = {BinDir() + "/client/csx",
+                                     "--server",
+                                     node.address(),
+                                     "--cert",
+                                     identity + ".crt",
+                                     "--key",
+                                     identity + ".key",
+                                     "--ca",
+                                     ours.cert()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  };
+  const std::string analyst =
+      ours.Issue("analyst", "alice", "URI:csx://cl.csirt/analyst/alice");
+  const std::string forged_analyst = theirs.Issue(
+      "forged-analyst", "alice", "URI:csx://cl.csirt/analyst/alice");
+  const std::string peer =
+      theirs.Issue("peer", "node.us.cisa", "DNS:node.us.cisa");
+  const std::string forged_peer =
+      ours.Issue("forged-peer", "node.us.cisa", "DNS:node.us.cisa");
+  const std::string unpinned_reader =
+      theirs.Issue("reader", "bot", "URI:csx://cl.csirt/reader/bot");
+  const std::string two_names = ours.Issue(
+      "two-names", "bot",
+      "URI:csx://cl.csirt/reader/bot,URI:csx://cl.csirt/analyst/bot");
+
+  auto ok = csx(analyst, {"submit", "--type", "ipv4", "--value", "192.0.2.7",
+                          "--tlp", "GREEN"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto forged =
+      csx(forged_analyst, {"submit", "--type", "ipv4", "--value", "192.0.2.8"});
+  EXPECT_EQ(forged.exit_code, 2);
+  EXPECT_THAT(forged.err, HasSubstr("no principals rule"));
+
+  auto pulled = csx(peer, {"pull", "-o", "jsonl"});
+  EXPECT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_THAT(pulled.out, HasSubstr("192.0.2.7"));
+  auto forged_pull = csx(forged_peer, {"pull", "-o", "jsonl"});
+  EXPECT_EQ(forged_pull.exit_code, 2);
+  EXPECT_EQ(forged_pull.out, "");
+
+  // The control: a rule without issuer_ca takes any trusted CA.
+  EXPECT_EQ(csx(unpinned_reader, {"query"}).exit_code, 0);
+
+  auto ambiguous = csx(two_names, {"query"});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_THAT(ambiguous.err, HasSubstr("2 csx:// URIs"));
+  auto stored = csx(analyst, {"query", "-o", "jsonl"});
+  EXPECT_THAT(stored.out, ::testing::Not(HasSubstr("192.0.2.8")));
+}
+
 TEST_F(AuthTest, HealthAndReflectionAreServed) {
   auto channel = f.Channel(f.reader);
   grpc::ClientContext ctx;

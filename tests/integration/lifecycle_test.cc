@@ -30,6 +30,62 @@ TEST(LifecycleTest, CheckConfig) {
   EXPECT_THAT(bad.err, HasSubstr("colour: unknown key"));
 }
 
+// --check-config opens what the daemon would open: a key that is not the
+// certificate's, a file that is not a CRL, an expired node certificate and a
+// damaged store are each named; several trusted CAs without pinned rules are
+// a warning.
+TEST(LifecycleTest, CheckConfigReadsTheFilesAndTheStore) {
+  NodeFixture f;
+  const std::string good = ReadFile(f.node->config_path());
+  auto check = [&](const std::string& yaml) {
+    WriteFile(f.tmp.File("check.yaml"), yaml);
+    return RunCommand({BinDir() + "/server/csxd", "--config",
+                       f.tmp.File("check.yaml"), "--check-config"});
+  };
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string yaml = good;
+    const size_t at = yaml.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) yaml.replace(at, from.size(), to);
+    return yaml;
+  };
+  auto ok = check(good);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.err, "");
+
+  auto key = check(replace("key: node.key", "key: analyst.key"));
+  EXPECT_EQ(key.exit_code, 1);
+  EXPECT_THAT(key.err, HasSubstr("tls.key: does not match"));
+
+  auto crl =
+      check(replace("client_ca: ca.crt", "client_ca: ca.crt, crl: ca.crt"));
+  EXPECT_EQ(crl.exit_code, 1);
+  EXPECT_THAT(crl.err, HasSubstr("tls.crl:"));
+  EXPECT_THAT(crl.err, HasSubstr("is not a PEM CRL"));
+
+  f.ca.IssueDated("old-node", "node.cl.csirt", "DNS:localhost",
+                  "20200101000000Z", "20210101000000Z");
+  auto expired = check(replace("cert: node.crt, key: node.key",
+                               "cert: old-node.crt, key: old-node.key"));
+  EXPECT_EQ(expired.exit_code, 1);
+  EXPECT_THAT(expired.err, HasSubstr("tls.cert: expired"));
+
+  TestCa other(f.tmp.path(), "other-ca");
+  WriteFile(f.tmp.File("two-cas.crt"),
+            ReadFile(f.ca.cert()) + ReadFile(other.cert()));
+  auto unpinned = check(replace("client_ca: ca.crt", "client_ca: two-cas.crt"));
+  EXPECT_EQ(unpinned.exit_code, 0) << unpinned.err;
+  EXPECT_THAT(unpinned.err, HasSubstr("warning: principals[0]: any of the 2 "
+                                      "CAs in tls.client_ca"));
+
+  WriteFile(f.tmp.File("csx.db"), std::string(8192, 'x'));
+  auto store = check(good);
+  EXPECT_EQ(store.exit_code, 1);
+  EXPECT_THAT(store.err, HasSubstr("store:"));
+  EXPECT_EQ(ReadFile(f.tmp.File("csx.db")), std::string(8192, 'x'))
+      << "the check never writes to the store";
+}
+
 TEST(LifecycleTest, SigtermExitsCleanlyAndDataStays) {
   NodeFixture f;
   ASSERT_TRUE(f.node->Start());

@@ -236,6 +236,55 @@ std::string TestCa::Issue(const std::string& name, const std::string& cn,
   return p;
 }
 
+std::string TestCa::Database() {
+  const std::string db = absl::StrCat(dir_, "/", name_, ".db");
+  const std::string cnf = db + "/ca.cnf";
+  if (std::filesystem::exists(cnf)) return cnf;
+  std::filesystem::create_directories(db);
+  WriteFile(db + "/index.txt", "");
+  WriteFile(db + "/serial", "1000\n");
+  WriteFile(db + "/crlnumber", "1000\n");
+  WriteFile(
+      cnf, absl::StrCat("[ca]\ndefault_ca = c\n[c]\ndir = ", db,
+                        "\ndatabase = ", db, "/index.txt\nnew_certs_dir = ", db,
+                        "\nserial = ", db, "/serial\ncrlnumber = ", db,
+                        "/crlnumber\ncertificate = ", cert_,
+                        "\nprivate_key = ", key_,
+                        "\ndefault_md = sha256\npolicy = p\n"
+                        "unique_subject = no\ncopy_extensions = none\n"
+                        "[p]\ncommonName = supplied\n"));
+  return cnf;
+}
+
+std::string TestCa::IssueDated(const std::string& name, const std::string& cn,
+                               const std::string& san, const std::string& start,
+                               const std::string& end) {
+  const std::string cnf = Database();
+  const std::string p = absl::StrCat(dir_, "/", name);
+  WriteFile(p + ".ext",
+            absl::StrCat("basicConstraints=CA:FALSE\n",
+                         "keyUsage=digitalSignature,keyEncipherment\n",
+                         "extendedKeyUsage=clientAuth,serverAuth\n",
+                         "subjectAltName=", san, "\n"));
+  Shell(absl::StrCat(
+      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
+      "-keyout ", p, ".key -out ", p, ".csr -subj '/CN=", cn,
+      "' 2>/dev/null && openssl ca -batch -notext -config ", cnf, " -in ", p,
+      ".csr -out ", p, ".crt -startdate ", start, " -enddate ", end,
+      " -extfile ", p, ".ext 2>/dev/null"));
+  return p;
+}
+
+void TestCa::Revoke(const std::string& prefix) {
+  Shell(absl::StrCat("openssl ca -config ", Database(), " -revoke ", prefix,
+                     ".crt 2>/dev/null"));
+}
+
+void TestCa::WriteCrl(const std::string& path) {
+  Shell(absl::StrCat("openssl ca -config ", Database(),
+                     " -gencrl -crldays 30 -out ", path, " 2>/dev/null"));
+}
+
 std::string TestCa::IssueServer(const std::string& name,
                                 const std::string& cn) {
   return Issue(name, cn, "DNS:localhost,IP:127.0.0.1");

@@ -61,8 +61,20 @@ class TestCa {
                     const std::string& san);
   // A node (server) certificate for localhost and 127.0.0.1.
   std::string IssueServer(const std::string& name, const std::string& cn);
+  // Like Issue(), valid from `start` to `end` (openssl times,
+  // "20360101000000Z").
+  std::string IssueDated(const std::string& name, const std::string& cn,
+                         const std::string& san, const std::string& start,
+                         const std::string& end);
+  // Adds the certificate at `prefix`.crt to the revoked list.
+  void Revoke(const std::string& prefix);
+  // Writes a CRL of the revoked list to `path`, PEM.
+  void WriteCrl(const std::string& path);
 
  private:
+  // The openssl ca database (IssueDated, Revoke, WriteCrl); made on first
+  // use. Returns its config file.
+  std::string Database();
   std::string dir_, name_, cert_, key_;
 };
 

@@ -550,6 +550,31 @@ TEST_F(NodePartnerTest, AStoreWithoutDeliveryRecordsWithdrawsAsBefore) {
   EXPECT_THAT(ids, ::testing::ElementsAre(old_id));
 }
 
+TEST_F(NodeTest, AStoreOfANewerSchemaIsRefusedUnchanged) {
+  node_.reset();
+  store_.reset();
+  const std::string path = dir_ + "/csx.db";
+  EXPECT_THAT(SqliteStore::Inspect(path), IsOk());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db,
+                         "UPDATE meta SET value = 99 WHERE key = "
+                         "'schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_THAT(
+      SqliteStore::Open(path),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer csxd")));
+  EXPECT_THAT(
+      SqliteStore::Inspect(path),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("schema 99")));
+  EXPECT_THAT(SqliteStore::Inspect(dir_ + "/new.db"), IsOk());
+  EXPECT_THAT(SqliteStore::Inspect("/nonexistent-dir/csx.db"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not writable")));
+}
+
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {
   const std::string red = Submit("red2.example", "RED", 80);
   const std::string ok = Submit("ok.example", "GREEN", 80);

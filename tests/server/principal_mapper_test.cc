@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "tests/status_matchers.h"
 
@@ -90,6 +91,34 @@ TEST(PrincipalMapperTest, CsxUriCannotClaimAnotherOrg) {
   CertIdentity uk;
   uk.uris = {"csx://uk.ncsc/reader/bot"};
   EXPECT_THAT(m->Map(uk), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(PrincipalMapperTest, SeveralCsxUrisAreRefused) {
+  auto m = PrincipalMapper::Create("cl.csirt", Rules());
+  ASSERT_THAT(m, IsOk());
+  CertIdentity id;
+  id.uris = {"https://example.org/x", "csx://cl.csirt/analyst/alice"};
+  EXPECT_THAT(m->Map(id), IsOk());  // one csx:// name among other URIs
+  id.uris.push_back("csx://us.cisa/peer/node");
+  EXPECT_THAT(m->Map(id), StatusIs(absl::StatusCode::kPermissionDenied,
+                                   HasSubstr("2 csx:// URIs")));
+}
+
+TEST(PrincipalMapperTest, UnusableIssuerCaIsRefused) {
+  char path[] = "/tmp/csx-pin-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  auto rules = Rules();
+  rules.Mutable(0)->set_issuer_ca(path);  // empty file: no certificate
+  EXPECT_THAT(PrincipalMapper::Create("cl.csirt", rules),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("principals[0].issuer_ca")));
+  rules.Mutable(0)->set_issuer_ca("/nonexistent/ca.crt");
+  EXPECT_THAT(PrincipalMapper::Create("cl.csirt", rules),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot read /nonexistent/ca.crt")));
+  unlink(path);
 }
 
 TEST(PrincipalMapperTest, BadRulesAreRefused) {

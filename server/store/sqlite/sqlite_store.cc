@@ -1,6 +1,9 @@
 #include "server/store/sqlite/sqlite_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
@@ -81,6 +84,18 @@ absl::StatusOr<bool> HasTable(sqlite3* db, absl::string_view name) {
   return s.Step();
 }
 
+// The schema_version of the meta table; 0 when there is none.
+absl::StatusOr<int64_t> SchemaVersion(sqlite3* db) {
+  CSX_ASSIGN_OR_RETURN(bool has_meta, HasTable(db, "meta"));
+  if (!has_meta) return 0;
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(
+          db, "SELECT value FROM meta WHERE key = 'schema_version'"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.ColumnInt(0) : 0;
+}
+
 // Applies the schema in one transaction. A store of schema 1 had no record
 // of deliveries: the upgrade time is kept, so that indicators created before
 // it are withdrawn as schema 1 did (from every partner whose rules now
@@ -90,6 +105,14 @@ absl::Status Migrate(sqlite3* db) {
   absl::Status s = [db]() -> absl::Status {
     CSX_ASSIGN_OR_RETURN(bool existing, HasTable(db, "indicators"));
     CSX_ASSIGN_OR_RETURN(bool had_deliveries, HasTable(db, "deliveries"));
+    CSX_ASSIGN_OR_RETURN(int64_t version, SchemaVersion(db));
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store: schema ", version,
+                       " was written by a newer csxd (this one "
+                       "reads up to ",
+                       kSchemaVersion, ")"));
+    }
     CSX_RETURN_IF_ERROR(Exec(db, kSchema));
     if (existing && !had_deliveries) {
       CSX_RETURN_IF_ERROR(Exec(
@@ -407,6 +430,37 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   store->writer_ = std::move(writer);
   CSX_RETURN_IF_ERROR(store->CheckIntegrity());
   return store;
+}
+
+absl::Status SqliteStore::Inspect(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (access(dir.c_str(), W_OK) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store: ", path, " does not exist and ", dir.string(),
+                       " is not writable"));
+    }
+    return absl::OkStatus();
+  }
+  CSX_ASSIGN_OR_RETURN(SqliteDbPtr db, OpenSqlite(path, /*read_only=*/true));
+  CSX_ASSIGN_OR_RETURN(Statement check,
+                       Statement::Prepare(db.get(), "PRAGMA quick_check"));
+  CSX_ASSIGN_OR_RETURN(bool row, check.Step());
+  if (!row || check.ColumnText(0) != "ok") {
+    return absl::DataLossError(absl::StrCat(
+        "store: integrity check of ", path, " failed: ",
+        row ? std::string(check.ColumnText(0)) : std::string("no answer")));
+  }
+  CSX_ASSIGN_OR_RETURN(int64_t version, SchemaVersion(db.get()));
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store: ", path, " has schema ", version,
+                     ", written by a newer csxd (this one reads up to ",
+                     kSchemaVersion, ")"));
+  }
+  return absl::OkStatus();
 }
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}

@@ -27,6 +27,12 @@ class SqliteStore : public Store {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& path);
 
+  // Checks an existing database without changing it (csxd --check-config):
+  // it opens, passes the integrity check and has a schema this build
+  // reads. OK for a file that does not exist yet when its directory is
+  // writable.
+  static absl::Status Inspect(const std::string& path);
+
   ~SqliteStore() override;
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin() override;
