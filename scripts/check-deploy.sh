@@ -108,6 +108,7 @@ if [ -x "$csxd" ] && have openssl; then
       org=$(basename "$f" .yaml)
       sed -e "s#/etc/csx/tls/#$tmp/certs/run/$org/#g" \
         -e "s#/var/lib/csx/#$tmp/state/$org/#g" "$f" >"$tmp/$org.yaml"
+      mkdir -p "$tmp/state/$org" # the compose volume
       if ! out=$("$csxd" --config "$tmp/$org.yaml" --check-config 2>&1); then
         fail "compose config $f" "$out"
         bad=1

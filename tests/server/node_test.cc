@@ -572,7 +572,8 @@ TEST_F(NodeTest, AStoreOfANewerSchemaIsRefusedUnchanged) {
   EXPECT_THAT(SqliteStore::Inspect(dir_ + "/new.db"), IsOk());
   EXPECT_THAT(SqliteStore::Inspect("/nonexistent-dir/csx.db"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("not writable")));
+                       HasSubstr("directory of /nonexistent-dir/csx.db does "
+                                 "not exist")));
 }
 
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {

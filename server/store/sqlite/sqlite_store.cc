@@ -437,6 +437,10 @@ absl::Status SqliteStore::Inspect(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) {
     std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (dir.empty()) dir = ".";
+    if (!std::filesystem::is_directory(dir, ec)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store: the directory of ", path, " does not exist"));
+    }
     if (access(dir.c_str(), W_OK) != 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("store: ", path, " does not exist and ", dir.string(),
