@@ -28,8 +28,12 @@ inline ExitCode ExitCodeFor(const grpc::Status& s) {
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::OUT_OF_RANGE:
     case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return kExitUsage;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      // A request over a limit is the caller's; the node's full disk
+      // ("store: disk full") is the server's.
+      return s.error_message().rfind("store:", 0) == 0 ? kExitServer
+                                                       : kExitUsage;
     default:
       return kExitServer;
   }

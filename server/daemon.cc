@@ -278,8 +278,11 @@ absl::Status Daemon::Reload(const v1::NodeConfig& config) {
 
 void Daemon::StartPeers() {
   for (const auto& peer : config_.peers()) {
-    peers_.push_back(std::make_unique<PeerLink>(peer, config_.tls(),
-                                                node_.get(), metrics_.get()));
+    const uint32_t beat = config_.limits().has_peer_heartbeat_seconds()
+                              ? config_.limits().peer_heartbeat_seconds()
+                              : 15;
+    peers_.push_back(std::make_unique<PeerLink>(
+        peer, config_.tls(), node_.get(), metrics_.get(), absl::Seconds(beat)));
     peers_.back()->Start();
   }
 }

@@ -348,6 +348,9 @@ absl::Status ValidateConfig(const v1::NodeConfig& c) {
       return Bad(absl::StrCat("limits.", name), "at most 2000000 seconds");
     }
   }
+  if (l.peer_heartbeat_seconds() > 3600) {
+    return Bad("limits.peer_heartbeat_seconds", "at most 3600");
+  }
   for (const auto& [name, rate] : {std::pair<const char*, const v1::RateLimit*>{
                                        "submit_rate", &l.submit_rate()},
                                    {"query_rate", &l.query_rate()}}) {

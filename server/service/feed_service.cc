@@ -29,14 +29,30 @@ grpc::Status FeedServiceImpl::Subscribe(
       !s.ok()) {
     return ToGrpcStatus(s);
   }
+  if (req->heartbeat_seconds() > 3600) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "heartbeat_seconds: at most 3600");
+  }
+  const bool beats = req->heartbeat_seconds() > 0;
+  const absl::Duration heartbeat = absl::Seconds(req->heartbeat_seconds());
+  absl::Time last_write = absl::InfinitePast();  // a first beat once idle
   std::string cursor = req->cursor();
   while (!ctx->IsCancelled() && !node_->stopping()) {
     auto batch = node_->Pull(*who, cursor, req->max_batch());
     if (!batch.ok()) return ToGrpcStatus(batch.status());
     cursor = batch->cursor();
     const bool more = batch->more();
-    if (batch->entries_size() > 0 && !writer->Write(*batch)) break;
+    if (batch->entries_size() > 0) {
+      if (!writer->Write(*batch)) break;
+      last_write = absl::Now();
+    }
     if (more) continue;
+    if (beats && absl::Now() - last_write >= heartbeat) {
+      v1::PullResponse beat;
+      beat.set_cursor(cursor);
+      if (!writer->Write(beat)) break;
+      last_write = absl::Now();
+    }
     auto seq = DecodeCursor(cursor);
     if (!seq.ok()) return ToGrpcStatus(seq.status());
     // Wake up periodically to notice a cancelled call.

@@ -199,14 +199,12 @@ void Metrics::PeerLag(const std::string& peer, absl::Duration lag) {
 }
 
 void Metrics::ObserveRpc(const std::string& method, absl::string_view code,
-                         absl::Duration elapsed, bool rate_limited) {
+                         absl::Duration elapsed, bool size_limit) {
   rpc_requests_->Add({{"method", method}, {"code", std::string(code)}})
       .Increment();
   rpc_duration_->Add({{"method", method}}, RpcBuckets())
       .Observe(absl::ToDoubleSeconds(elapsed));
-  // Rate-limit refusals are counted where they are decided (reason
-  // "rate_limit"); every other RESOURCE_EXHAUSTED is a size limit.
-  if (code == "RESOURCE_EXHAUSTED" && !rate_limited) Refused("resource", 1);
+  if (size_limit) Refused("resource", 1);
 }
 
 void Metrics::CountTaxii(absl::string_view route, int status) {

@@ -68,9 +68,9 @@ class Metrics : public NodeEvents {
   void PeerConnected(const std::string& peer, bool connected);
   void PeerLag(const std::string& peer, absl::Duration lag);
   // One finished gRPC call: "Service/Method", status code name, duration,
-  // and whether a rate limit refused it (counted already by the core).
+  // and whether a size limit refused it (counted as a "resource" refusal).
   void ObserveRpc(const std::string& method, absl::string_view code,
-                  absl::Duration elapsed, bool rate_limited = false);
+                  absl::Duration elapsed, bool size_limit);
   void CountTaxii(absl::string_view route, int status);
 
  private:

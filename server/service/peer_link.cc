@@ -25,11 +25,12 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 PeerLink::PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node,
-                   Metrics* metrics)
+                   Metrics* metrics, absl::Duration heartbeat)
     : peer_(std::move(peer)),
       tls_(std::move(tls)),
       node_(node),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      heartbeat_(heartbeat) {}
 
 PeerLink::~PeerLink() { Stop(); }
 
@@ -139,14 +140,44 @@ void PeerLink::RunOnce() {
   v1::SubscribeRequest req;
   req.set_cursor(*cursor);
   req.set_max_batch(1000);
+  req.set_heartbeat_seconds(
+      static_cast<uint32_t>(absl::ToInt64Seconds(heartbeat_)));
   auto reader = stub->Subscribe(&ctx, req);
+  // The watchdog: a stream that stays silent for three heartbeats is
+  // cancelled (the first message may also take 10 s of connection set-up).
+  const absl::Time opened = absl::Now();
+  std::atomic<int64_t> last_message_ns{0};  // 0: none yet
+  std::atomic<bool> silent{false};
+  absl::Notification call_done;
+  std::thread watchdog;
+  if (heartbeat_ > absl::ZeroDuration()) {
+    watchdog = std::thread([&] {
+      while (
+          !call_done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+        const int64_t last = last_message_ns.load();
+        const absl::Duration quiet =
+            last == 0 ? absl::Now() - opened - absl::Seconds(10)
+                      : absl::Now() - absl::FromUnixNanos(last);
+        if (quiet > 3 * heartbeat_) {
+          silent = true;
+          ctx.TryCancel();
+          return;
+        }
+      }
+    });
+  }
   // The TLS handshake is done once the channel is ready.
   metrics_->PeerConnected(
       peer_.org(), channel->WaitForConnected(std::chrono::system_clock::now() +
                                              std::chrono::seconds(10)));
   v1::PullResponse batch;
   uint64_t received = 0;
+  std::string applied_cursor = *cursor;
   while (reader->Read(&batch)) {
+    last_message_ns = absl::ToUnixNanos(absl::Now());
+    // A heartbeat: the cursor is stored only when it moved (past entries
+    // this node may not see).
+    if (batch.entries().empty() && batch.cursor() == applied_cursor) continue;
     auto applied = node_->ApplyFromPeer(peer_.org(), batch);
     if (!applied.ok()) {
       spdlog::error("peer {}: storing a batch failed: {}", peer_.org(),
@@ -154,6 +185,7 @@ void PeerLink::RunOnce() {
       ctx.TryCancel();
       break;
     }
+    applied_cursor = batch.cursor();
     received += static_cast<uint64_t>(batch.entries_size());
     metrics_->PeerConnected(peer_.org(), true);
     if (!batch.more() || batch.entries().empty()) {
@@ -164,7 +196,15 @@ void PeerLink::RunOnce() {
     }
   }
   grpc::Status status = reader->Finish();
+  call_done.Notify();
+  if (watchdog.joinable()) watchdog.join();
   metrics_->PeerConnected(peer_.org(), false);
+  if (silent) {
+    spdlog::warn(
+        "peer {} at {}: silent for three heartbeats ({} s each); "
+        "reconnecting",
+        peer_.org(), peer_.address(), absl::ToInt64Seconds(heartbeat_));
+  }
   {
     absl::MutexLock lock(&mu_);
     call_ = nullptr;

@@ -6,6 +6,9 @@
 // jitter; a partner down for a day resumes where it left off. A second
 // thread reports this node's sightings of the partner's indicators back to
 // it (queued durably by Node; removed once the partner acknowledged them).
+// With a heartbeat, the partner sends an empty batch whenever its feed has
+// been quiet that long; a subscription silent for three heartbeats (a
+// partner that stalls but still answers pings) is cancelled and reopened.
 //
 // Thread-safety: Start() once, Stop() from any thread (idempotent).
 #ifndef CSX_SERVER_SERVICE_PEER_LINK_H_
@@ -29,8 +32,9 @@ namespace csx {
 class PeerLink {
  public:
   // `node` and `metrics` are borrowed and must outlive the link.
-  PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node,
-           Metrics* metrics);
+  // `heartbeat` 0: none asked for.
+  PeerLink(v1::PeerEntry peer, v1::TlsSection tls, Node* node, Metrics* metrics,
+           absl::Duration heartbeat);
   ~PeerLink();
 
   void Start();
@@ -49,6 +53,7 @@ class PeerLink {
   const v1::TlsSection tls_;
   Node* const node_;
   Metrics* const metrics_;
+  const absl::Duration heartbeat_;
   std::thread thread_;
   std::thread sender_;
   absl::Notification stop_;

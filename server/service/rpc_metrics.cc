@@ -55,9 +55,15 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      metrics_->ObserveRpc(
-          method_, CodeName(status.error_code()), absl::Now() - start_,
-          absl::StartsWith(status.error_message(), "rate limit:"));
+      // RESOURCE_EXHAUSTED is a size limit unless it is a rate limit
+      // (counted where it is decided, as "rate_limit") or the node's own
+      // disk ("store: disk full"), which is an error, not a refusal.
+      const bool size_limit =
+          status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+          !absl::StartsWith(status.error_message(), "rate limit:") &&
+          !absl::StartsWith(status.error_message(), "store:");
+      metrics_->ObserveRpc(method_, CodeName(status.error_code()),
+                           absl::Now() - start_, size_limit);
     }
     methods->Proceed();
   }
