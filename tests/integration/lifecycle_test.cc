@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/str_replace.h"
 #include "tests/integration/test_env.h"
 
 namespace csx::testing {
@@ -97,6 +98,81 @@ TEST(LifecycleTest, SigtermExitsCleanlyAndDataStays) {
   ASSERT_TRUE(f.node->Start());
   auto q = f.Csx(f.reader, {"query", "--type", "asn"});
   EXPECT_THAT(q.out, HasSubstr("\"64500\""));
+}
+
+// SIGTERM: a client stream in flight is drained (its later requests are
+// still taken and acknowledged), a live subscription ends at once with
+// UNAVAILABLE, and a call that outlives limits.drain_seconds is cut so that
+// the process exits in bounded time.
+TEST(LifecycleTest, SigtermDrainsCallsInFlightWithinTheDeadline) {
+  NodeFixture f;
+  f.node = std::make_unique<NodeProcess>(
+      f.tmp.path(),
+      absl::StrReplaceAll(f.ConfigYaml(),
+                          {{"limits: { expiry_interval_seconds: 1 }",
+                            "limits: { expiry_interval_seconds: 1, "
+                            "drain_seconds: 3 }"}}));
+  ASSERT_TRUE(f.node->Start());
+  auto item = [](const std::string& value) {
+    v1::SubmitRequest req;
+    req.add_items()->set_type("domain");
+    req.mutable_items(0)->set_value(value);
+    return req;
+  };
+  auto submit = f.Stub<v1::IndicatorService>(f.analyst);
+  grpc::ClientContext drained_ctx;
+  v1::SubmitResponse drained;
+  auto stream = submit->SubmitStream(&drained_ctx, &drained);
+  ASSERT_TRUE(stream->Write(item("before-term.example")));
+  auto feed = f.Stub<v1::FeedService>(f.reader);
+  grpc::ClientContext sub_ctx;
+  auto sub = feed->Subscribe(&sub_ctx, v1::SubscribeRequest());
+  v1::PullResponse batch;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const auto term = std::chrono::steady_clock::now();
+  f.node->Signal(SIGTERM);
+  ASSERT_TRUE(f.node->WaitForLog("draining"));
+  // The subscription ends at once.
+  while (sub->Read(&batch)) {
+  }
+  EXPECT_EQ(sub->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_LT(std::chrono::steady_clock::now() - term, std::chrono::seconds(2));
+  // The stream in flight still goes through.
+  EXPECT_TRUE(stream->Write(item("during-drain.example")));
+  stream->WritesDone();
+  grpc::Status done = stream->Finish();
+  EXPECT_TRUE(done.ok()) << done.error_message();
+  EXPECT_EQ(drained.created(), 2u);
+
+  EXPECT_EQ(f.node->Terminate(), 0);
+  ASSERT_TRUE(f.node->Start());
+  auto q = f.Csx(f.reader, {"query", "--type", "domain", "-o", "jsonl"});
+  EXPECT_THAT(q.out, HasSubstr("before-term.example"));
+  EXPECT_THAT(q.out, HasSubstr("during-drain.example"));
+
+  // A stream that never ends is cut at the drain deadline.
+  grpc::ClientContext stuck_ctx;
+  v1::SubmitResponse stuck;
+  auto open = submit->SubmitStream(&stuck_ctx, &stuck);
+  auto fresh = f.Stub<v1::IndicatorService>(f.analyst);
+  grpc::ClientContext open_ctx;
+  v1::SubmitResponse open_resp;
+  auto held = fresh->SubmitStream(&open_ctx, &open_resp);
+  ASSERT_TRUE(held->Write(item("held-open.example")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto second = std::chrono::steady_clock::now();
+  EXPECT_EQ(f.node->Terminate(), 0);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - second)
+          .count();
+  std::printf("exit %.1f s after SIGTERM with a stream held open\n", took);
+  EXPECT_GE(took, 2.5);  // the drain waited for it...
+  EXPECT_LT(took, 8.0);  // ...but no longer than drain_seconds
+  held->WritesDone();
+  EXPECT_FALSE(held->Finish().ok());
+  open->WritesDone();
+  open->Finish().IgnoreError();
 }
 
 TEST(LifecycleTest, SighupReloadsPrincipalsAndRefusesABadConfig) {
