@@ -113,17 +113,8 @@ agreements:
 )");
   ASSERT_TRUE(node.Start());
   auto csx = [&](const std::string& identity, std::vector<std::string> args) {
-    std::vector<std::string> argv = {BinDir() + "/client/csx",
-                                     "--server",
-                                     node.address(),
-                                     "--cert",
-                                     identity + ".crt",
-                                     "--key",
-                                     identity + ".key",
-                                     "--ca",
-                                     ours.cert()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
+    return RunCommand(
+        CsxCommand(node.address(), ours.cert(), identity, std::move(args)));
   };
   const std::string analyst =
       ours.Issue("analyst", "alice", "URI:csx://cl.csirt/analyst/alice");

@@ -75,9 +75,9 @@ class CrlTest : public ::testing::Test {
     return res ? res->status : 0;
   }
   int Query(const std::string& identity) {
-    auto argv = f.CsxArgv(identity, {"query"});
-    argv[2] = node_->address();  // --server
-    return RunCommand(argv).exit_code;
+    return RunCommand(
+               CsxCommand(node_->address(), f.ca.cert(), identity, {"query"}))
+        .exit_code;
   }
   // A CRL names its issue time in seconds, and the newest one wins: the
   // next must be at least a second younger than the last.

@@ -67,19 +67,9 @@ class StalledPeerTest : public ::testing::Test {
 
   CommandResult Csx(NodeProcess& node, const std::string& identity,
                     std::vector<std::string> args) {
-    std::vector<std::string> argv = {BinDir() + "/client/csx",
-                                     "--server",
-                                     node.address(),
-                                     "--cert",
-                                     identity + ".crt",
-                                     "--key",
-                                     identity + ".key",
-                                     "--ca",
-                                     ca.cert(),
-                                     "-o",
-                                     "jsonl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
+    args.insert(args.begin(), {"-o", "jsonl"});
+    return RunCommand(
+        CsxCommand(node.address(), ca.cert(), identity, std::move(args)));
   }
   std::string SubmitAtUs(const std::string& value) {
     auto r =
@@ -188,11 +178,10 @@ TEST_F(DiskFullTest, SubmissionsFailClearlyAndNothingIsLost) {
   std::printf("disk full after %zu acknowledged indicators\n", acked.size());
 
   // The CLI says so: a server-side error, one line on stderr.
-  auto cli =
-      RunCommand({BinDir() + "/client/csx", "--server", node_->address(),
-                  "--cert", f.analyst + ".crt", "--key", f.analyst + ".key",
-                  "--ca", f.ca.cert(), "submit", "--type", "domain", "--value",
-                  "one-more.example", "--description", std::string(3000, 'x')});
+  auto cli = RunCommand(
+      CsxCommand(node_->address(), f.ca.cert(), f.analyst,
+                 {"submit", "--type", "domain", "--value", "one-more.example",
+                  "--description", std::string(3000, 'x')}));
   EXPECT_EQ(cli.exit_code, 4) << cli.err;
   EXPECT_THAT(cli.err, HasSubstr("disk full"));
 
@@ -223,10 +212,8 @@ TEST_F(DiskFullTest, SubmissionsFailClearlyAndNothingIsLost) {
   ASSERT_EQ(node_->Terminate(), 0);
   ASSERT_TRUE(node_->Start());
   EXPECT_EQ(count(), acked.size() + 1);
-  auto verify =
-      RunCommand({BinDir() + "/client/csx", "--server", node_->address(),
-                  "--cert", f.admin + ".crt", "--key", f.admin + ".key", "--ca",
-                  f.ca.cert(), "audit", "verify", "-o", "json"});
+  auto verify = RunCommand(CsxCommand(node_->address(), f.ca.cert(), f.admin,
+                                      {"audit", "verify", "-o", "json"}));
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 

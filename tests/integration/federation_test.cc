@@ -109,19 +109,9 @@ class FederationTest : public ::testing::Test {
 
   CommandResult Csx(const std::string& org, const std::string& identity,
                     std::vector<std::string> args) {
-    std::vector<std::string> argv = {BinDir() + "/client/csx",
-                                     "--server",
-                                     orgs[org].node->address(),
-                                     "--cert",
-                                     identity + ".crt",
-                                     "--key",
-                                     identity + ".key",
-                                     "--ca",
-                                     ca.cert(),
-                                     "-o",
-                                     "jsonl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
+    args.insert(args.begin(), {"-o", "jsonl"});
+    return RunCommand(CsxCommand(orgs[org].node->address(), ca.cert(), identity,
+                                 std::move(args)));
   }
   std::string Submit(const std::string& org, const std::string& value,
                      const std::string& tlp) {

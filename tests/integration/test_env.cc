@@ -484,19 +484,26 @@ limits: { expiry_interval_seconds: 1 }
                       PrincipalsYaml());
 }
 
-std::vector<std::string> NodeFixture::CsxArgv(const std::string& identity,
-                                              std::vector<std::string> args) {
+std::vector<std::string> CsxCommand(const std::string& address,
+                                    const std::string& ca_cert,
+                                    const std::string& identity,
+                                    std::vector<std::string> args) {
   std::vector<std::string> argv = {BinDir() + "/client/csx",
                                    "--server",
-                                   node->address(),
+                                   address,
                                    "--cert",
                                    identity + ".crt",
                                    "--key",
                                    identity + ".key",
                                    "--ca",
-                                   ca.cert()};
+                                   ca_cert};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
+}
+
+std::vector<std::string> NodeFixture::CsxArgv(const std::string& identity,
+                                              std::vector<std::string> args) {
+  return CsxCommand(node->address(), ca.cert(), identity, std::move(args));
 }
 
 CommandResult NodeFixture::Csx(const std::string& identity,

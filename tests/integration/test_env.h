@@ -42,6 +42,13 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const std::string& ca_cert,
                                            const std::string& identity);
 
+// The argv of csx against the node at `address`, as `identity` (path prefix
+// of .crt/.key), trusting `ca_cert`, followed by `args`.
+std::vector<std::string> CsxCommand(const std::string& address,
+                                    const std::string& ca_cert,
+                                    const std::string& identity,
+                                    std::vector<std::string> args);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 // The value of the sample `name{labels}` in a Prometheus text page, or -1.
