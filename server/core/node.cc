@@ -110,6 +110,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options,
   std::unique_ptr<Node> node(new Node(std::move(options), store, clock));
   CSX_ASSIGN_OR_RETURN(node->deliveries_since_,
                        store->DeliveriesRecordedSince());
+  CSX_ASSIGN_OR_RETURN(std::string key, store->TokenKey());
+  node->tokens_ = TokenCodec(std::move(key));
   CSX_ASSIGN_OR_RETURN(StoreCounts counts, store->Counts());
   absl::MutexLock lock(&node->head_mu_);
   node->head_ = counts.feed_head;
@@ -202,25 +204,22 @@ absl::StatusOr<bool> Node::HeldBy(const std::string& org,
 }
 
 absl::Status Node::RecordDeliveries(
-    const Principal& who, const v1::PullResponse& served,
-    const std::vector<std::string>& agreements) {
+    const Principal& who, absl::Span<const v1::Indicator* const> served,
+    absl::string_view position, absl::Span<const std::string> agreements) {
   std::vector<absl::string_view> ids;
-  ids.reserve(served.entries_size());
+  ids.reserve(served.size());
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
-  for (const v1::FeedEntry& e : served.entries()) {
-    const v1::Indicator& ind = e.indicator();
-    ids.push_back(ind.id());
-    if (!IsWithdrawal(ind)) {
-      CSX_RETURN_IF_ERROR(txn->RecordDelivery(who.org, ind.id()));
+  for (const v1::Indicator* ind : served) {
+    ids.push_back(ind->id());
+    if (!IsWithdrawal(*ind)) {
+      CSX_RETURN_IF_ERROR(txn->RecordDelivery(who.org, ind->id()));
     }
   }
   CSX_RETURN_IF_ERROR(AppendAudit(
       *txn, "delivery", &who, "",
-      absl::StrCat(
-          "partner=", who.org, " agreement=", absl::StrJoin(agreements, ","),
-          " entries=", served.entries_size(), " seq=", served.entries(0).seq(),
-          "..", served.entries(served.entries_size() - 1).seq(),
-          " ids=", absl::StrJoin(ids, ","))));
+      absl::StrCat("partner=", who.org, " agreement=",
+                   absl::StrJoin(agreements, ","), " entries=", served.size(),
+                   " ", position, " ids=", absl::StrJoin(ids, ","))));
   return txn->Commit();
 }
 
@@ -391,6 +390,20 @@ absl::StatusOr<v1::Indicator> Node::GetFromFeed(const Principal& who,
   return GetAs(who, id, Action::kPull);
 }
 
+absl::StatusOr<v1::Indicator> Node::ServeFromFeed(const Principal& who,
+                                                  const std::string& id) {
+  CSX_ASSIGN_OR_RETURN(v1::Indicator shown, GetFromFeed(who, id));
+  if (who.org != options_.org) {
+    const AgreementTerms* terms =
+        policy()->agreements().InForce(who.org, clock_->Now());
+    const std::string agreement = terms ? terms->id : "";
+    const v1::Indicator* served[] = {&shown};
+    CSX_RETURN_IF_ERROR(RecordDeliveries(who, served, "object",
+                                         absl::MakeConstSpan(&agreement, 1)));
+  }
+  return shown;
+}
+
 absl::StatusOr<v1::Indicator> Node::GetAs(const Principal& who,
                                           const std::string& id,
                                           Action action) {
@@ -447,7 +460,10 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
   }
   f.limit =
       static_cast<int>(req.limit() == 0 ? kDefaultQueryLimit : req.limit());
-  CSX_ASSIGN_OR_RETURN(f.after_row, DecodePageToken(req.page_token()));
+  CSX_ASSIGN_OR_RETURN(uint64_t after_row,
+                       tokens_.Open(TokenCodec::Kind::kPageToken,
+                                    req.page_token(), "page_token"));
+  f.after_row = static_cast<int64_t>(after_row);
 
   // Rows the caller may not see are skipped until the page is full, and a
   // next-page token is given only when a visible row follows: a partner's
@@ -479,7 +495,10 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
       resume_after = page.last_row;
     }
   }
-  if (more) response.set_next_page_token(EncodePageToken(resume_after));
+  if (more) {
+    response.set_next_page_token(tokens_.Seal(
+        TokenCodec::Kind::kPageToken, static_cast<uint64_t>(resume_after)));
+  }
   return response;
 }
 
@@ -568,7 +587,7 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
         absl::StrCat("limit: at most ", options_.max_pull_limit));
   }
   if (limit == 0) limit = kDefaultPullLimit;
-  CSX_ASSIGN_OR_RETURN(uint64_t seq, DecodeCursor(cursor));
+  CSX_ASSIGN_OR_RETURN(uint64_t seq, CursorPosition(cursor));
   v1::PullResponse response;
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
@@ -600,13 +619,20 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
     }
     if (!more || static_cast<uint32_t>(response.entries_size()) == limit) break;
   }
-  response.set_cursor(EncodeCursor(seq));
+  response.set_cursor(tokens_.Seal(TokenCodec::Kind::kCursor, seq));
   response.set_more(more);
   if (response.entries_size() > 0) {
     // Recorded before the entries leave: a revocation served later finds
     // every holder.
     if (who.org != options_.org) {
-      CSX_RETURN_IF_ERROR(RecordDeliveries(who, response, agreements));
+      std::vector<const v1::Indicator*> served;
+      served.reserve(response.entries_size());
+      for (const auto& e : response.entries()) served.push_back(&e.indicator());
+      CSX_RETURN_IF_ERROR(RecordDeliveries(
+          who, served,
+          absl::StrCat("seq=", response.entries(0).seq(), "..",
+                       response.entries(response.entries_size() - 1).seq()),
+          agreements));
     }
     events_->Served(who.org, static_cast<uint64_t>(response.entries_size()));
   }
@@ -632,7 +658,11 @@ absl::StatusOr<std::string> Node::CursorAfter(absl::Time t) {
       hi = mid - 1;
     }
   }
-  return EncodeCursor(lo);
+  return tokens_.Seal(TokenCodec::Kind::kCursor, lo);
+}
+
+absl::StatusOr<uint64_t> Node::CursorPosition(absl::string_view cursor) const {
+  return tokens_.Open(TokenCodec::Kind::kCursor, cursor, "cursor");
 }
 
 uint64_t Node::WaitForChanges(uint64_t seq, absl::Time deadline) {

@@ -28,6 +28,7 @@
 #include "server/core/node_events.h"
 #include "server/core/principal.h"
 #include "server/core/rate_limiter.h"
+#include "server/core/token_codec.h"
 #include "server/core/warninglists.h"
 #include "server/policy/sharing_policy.h"
 #include "server/store/store.h"
@@ -69,6 +70,10 @@ class Node {
   // client fetching one object of its collection): what Pull would show.
   absl::StatusOr<v1::Indicator> GetFromFeed(const Principal& who,
                                             const std::string& id);
+  // GetFromFeed() for an object that goes out to the caller (TAXII
+  // get-object): a partner's copy is recorded as a delivery, as Pull does.
+  absl::StatusOr<v1::Indicator> ServeFromFeed(const Principal& who,
+                                              const std::string& id);
   absl::StatusOr<v1::QueryResponse> Query(const Principal& who,
                                           const v1::QueryRequest& request);
   // Revokes an indicator of this node's org. FailedPrecondition for an
@@ -86,6 +91,9 @@ class Node {
   // A cursor from which Pull returns the entries committed after `t` (the
   // change log is in commit order, so its times only grow).
   absl::StatusOr<std::string> CursorAfter(absl::Time t);
+  // The change-log sequence a cursor of this node stands at ("" is 0);
+  // InvalidArgument for a cursor this node did not hand out.
+  absl::StatusOr<uint64_t> CursorPosition(absl::string_view cursor) const;
   // Blocks until the change log has entries after `seq`, `deadline` passes or
   // Shutdown() is called. Returns the current head.
   uint64_t WaitForChanges(uint64_t seq, absl::Time deadline);
@@ -194,11 +202,13 @@ class Node {
   // Whether partner `org` was served `ind` in full (or may have been: before
   // deliveries were recorded).
   absl::StatusOr<bool> HeldBy(const std::string& org, const v1::Indicator& ind);
-  // Records what a Pull served to a partner: the indicators it now holds and
-  // one audit record naming them and the agreements.
+  // Records what went out to a partner: the indicators it now holds (not
+  // the withdrawals) and one audit record naming them, where they stand in
+  // the feed (`position`) and the agreements.
   absl::Status RecordDeliveries(const Principal& who,
-                                const v1::PullResponse& served,
-                                const std::vector<std::string>& agreements);
+                                absl::Span<const v1::Indicator* const> served,
+                                absl::string_view position,
+                                absl::Span<const std::string> agreements);
   absl::Status AppendAudit(Transaction& txn, absl::string_view kind,
                            const Principal* who,
                            const std::string& principal_text,
@@ -223,6 +233,7 @@ class Node {
   const absl::Time started_;
   // Store::DeliveriesRecordedSince(), read once at Create().
   absl::Time deliveries_since_ = absl::InfinitePast();
+  TokenCodec tokens_{""};  // with Store::TokenKey() from Create() on
 
   absl::Mutex policy_mu_;
   std::shared_ptr<const SharingPolicy> policy_ ABSL_GUARDED_BY(policy_mu_);

@@ -53,7 +53,7 @@ grpc::Status FeedServiceImpl::Subscribe(
       if (!writer->Write(beat)) break;
       last_write = absl::Now();
     }
-    auto seq = DecodeCursor(cursor);
+    auto seq = node_->CursorPosition(cursor);
     if (!seq.ok()) return ToGrpcStatus(seq.status());
     // Wake up periodically to notice a cancelled call.
     node_->WaitForChanges(*seq, absl::Now() + absl::Milliseconds(500));

@@ -147,6 +147,9 @@ class Store {
   // with the record, the upgrade time for one that had none before (what was
   // served until then is unknown).
   virtual absl::StatusOr<absl::Time> DeliveriesRecordedSince() = 0;
+  // The node's 16-byte key for the cursors and page tokens it hands out
+  // (TokenCodec), made when the store is created.
+  virtual absl::StatusOr<std::string> TokenKey() = 0;
   // The cursor stored with SetPeerCursor ("" when none).
   virtual absl::StatusOr<std::string> PeerCursor(const std::string& org) = 0;
   // Runs the backend's own integrity check.

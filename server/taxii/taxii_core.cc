@@ -334,12 +334,14 @@ Reply TaxiiCore::Manifest(const Principal& who, const std::string& collection,
 }
 
 absl::StatusOr<Json> TaxiiCore::FindObject(const Principal& who,
-                                           const std::string& id) const {
+                                           const std::string& id,
+                                           bool deliver) const {
   const size_t sep = id.find("--");
   if (sep == std::string::npos || !IsUuid(id.substr(sep + 2))) {
     return absl::NotFoundError(absl::StrCat("no object '", id, "'"));
   }
-  auto ind = node_->GetFromFeed(who, id.substr(sep + 2));
+  auto ind = deliver ? node_->ServeFromFeed(who, id.substr(sep + 2))
+                     : node_->GetFromFeed(who, id.substr(sep + 2));
   if (!ind.ok()) {
     if (ind.status().code() == absl::StatusCode::kNotFound) {
       return absl::NotFoundError(absl::StrCat("no object '", id, "'"));
@@ -356,7 +358,7 @@ absl::StatusOr<Json> TaxiiCore::FindObject(const Principal& who,
 Reply TaxiiCore::Object(const Principal& who, const std::string& collection,
                         const std::string& object_id) const {
   if (auto err = CheckCollection(who, collection)) return *err;
-  auto obj = FindObject(who, object_id);
+  auto obj = FindObject(who, object_id, /*deliver=*/true);
   if (!obj.ok()) return FromStatus(obj.status());
   return Envelope({{"more", false}, {"objects", {*std::move(obj)}}});
 }
@@ -364,7 +366,7 @@ Reply TaxiiCore::Object(const Principal& who, const std::string& collection,
 Reply TaxiiCore::Versions(const Principal& who, const std::string& collection,
                           const std::string& object_id) const {
   if (auto err = CheckCollection(who, collection)) return *err;
-  auto obj = FindObject(who, object_id);
+  auto obj = FindObject(who, object_id, /*deliver=*/false);
   if (!obj.ok()) return FromStatus(obj.status());
   return Envelope(
       {{"more", false}, {"versions", {obj->value("modified", "")}}});

@@ -93,9 +93,11 @@ class TaxiiCore {
                        const v1::Indicator& entry_indicator) const;
   absl::StatusOr<Page> ReadPage(const Principal& who,
                                 const ObjectsQuery& query) const;
-  // The indicator behind a STIX id, as `who` may see it.
+  // The indicator behind a STIX id, as `who` may see it; with `deliver`, its
+  // content goes out (recorded as a delivery to a partner).
   absl::StatusOr<nlohmann::json> FindObject(const Principal& who,
-                                            const std::string& id) const;
+                                            const std::string& id,
+                                            bool deliver) const;
 
   Node* const node_;
 };

@@ -281,6 +281,19 @@ TEST_F(TaxiiTest, PartnerSeesExactlyItsGrpcFeed) {
                                            "objects/" + shared + "/");
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.body["objects"][0]["id"], shared);
+  // ...and recorded as a delivery to that partner, like the listing.
+  const std::string uuid = shared.substr(shared.find("--") + 2);
+  EXPECT_EQ(SqlColumn(f_.node->db_path(),
+                      "SELECT indicator_id FROM deliveries WHERE partner = "
+                      "'us.cisa' AND indicator_id = '" +
+                          uuid + "'"),
+            std::vector<std::string>{uuid});
+  auto objects_audit = SqlColumn(f_.node->db_path(),
+                                 "SELECT detail FROM audit WHERE kind = "
+                                 "'delivery' AND detail LIKE '% object %'");
+  ASSERT_EQ(objects_audit.size(), 1u);
+  EXPECT_THAT(objects_audit[0], HasSubstr("agreement=cl-us-2018"));
+  EXPECT_THAT(objects_audit[0], HasSubstr(uuid));
 }
 
 TEST_F(TaxiiTest, FiltersManifestObjectAndVersions) {

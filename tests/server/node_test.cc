@@ -34,6 +34,14 @@ class NodeTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/csx-node-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    std::filesystem::remove_all(dir_);
+  }
+  // Opens the store and a node over it (as csxd does at start).
+  void Open() {
     auto store = SqliteStore::Open(dir_ + "/csx.db");
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
@@ -41,10 +49,17 @@ class NodeTest : public ::testing::Test {
     ASSERT_THAT(node, IsOk());
     node_ = std::move(*node);
   }
-  void TearDown() override {
+  void Close() {
     node_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+  }
+  // Runs `sql` on the closed store's file.
+  void Sql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/csx.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
   }
 
   v1::SubmitResponse SubmitOk(std::vector<v1::IndicatorInput> items) {
@@ -204,7 +219,7 @@ TEST_F(NodeTest, PartnerWithoutAgreementSeesNothing) {
   ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->entries_size(), 0);
   // The cursor still moves past what the partner may not see.
-  EXPECT_EQ(*DecodeCursor(p->cursor()), 1u);
+  EXPECT_EQ(*node_->CursorPosition(p->cursor()), 1u);
 }
 
 TEST_F(NodeTest, PullResumesExactlyFromCursor) {
@@ -490,14 +505,8 @@ TEST_F(NodePartnerTest, DeliveriesAreAuditedAndSurviveARestart) {
   EXPECT_TRUE(verified->ok());
 
   // After a restart the partner is still known to hold it.
-  node_.reset();
-  store_.reset();
-  auto store = SqliteStore::Open(dir_ + "/csx.db");
-  ASSERT_THAT(store, IsOk());
-  store_ = std::move(*store);
-  auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
-  ASSERT_THAT(node, IsOk());
-  node_ = std::move(*node);
+  Close();
+  Open();
   PutAgreementInForce();
   Submit("audited.example", "AMBER+STRICT", 80);
   ASSERT_THAT(node_->Revoke(analyst_, id, "gone"), IsOk());
@@ -513,29 +522,16 @@ TEST_F(NodePartnerTest, AStoreWithoutDeliveryRecordsWithdrawsAsBefore) {
   // is unknown, so indicators created until the upgrade are withdrawn from
   // every partner whose rules now refuse them; newer ones only from holders.
   const std::string old_id = Submit("before-upgrade.example", "GREEN", 80);
-  node_.reset();
-  store_.reset();
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ + "/csx.db").c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db,
-                           "DROP TABLE deliveries; DELETE FROM meta WHERE key "
-                           "= 'deliveries_since'; UPDATE meta SET value = 1 "
-                           "WHERE key = 'schema_version'",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
-  auto store = SqliteStore::Open(dir_ + "/csx.db");
-  ASSERT_THAT(store, IsOk());
-  store_ = std::move(*store);
+  Close();
+  Sql("DROP TABLE deliveries; DELETE FROM meta WHERE key = "
+      "'deliveries_since'; UPDATE meta SET value = 1 WHERE key = "
+      "'schema_version'");
+  Open();
   auto since = store_->DeliveriesRecordedSince();
   ASSERT_THAT(since, IsOk());
   EXPECT_GT(*since, absl::InfinitePast());
+  // Indicators created from now on are after the upgrade.
   clock_.Advance(absl::Now() + absl::Seconds(1) - clock_.Now());
-  auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
-  ASSERT_THAT(node, IsOk());
-  node_ = std::move(*node);
   PutAgreementInForce();
   const std::string new_id = Submit("after-upgrade.example", "GREEN", 10);
   for (const std::string& id : {old_id, new_id}) {
@@ -551,18 +547,10 @@ TEST_F(NodePartnerTest, AStoreWithoutDeliveryRecordsWithdrawsAsBefore) {
 }
 
 TEST_F(NodeTest, AStoreOfANewerSchemaIsRefusedUnchanged) {
-  node_.reset();
-  store_.reset();
+  Close();
   const std::string path = dir_ + "/csx.db";
   EXPECT_THAT(SqliteStore::Inspect(path), IsOk());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db,
-                         "UPDATE meta SET value = 99 WHERE key = "
-                         "'schema_version'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  Sql("UPDATE meta SET value = 99 WHERE key = 'schema_version'");
   EXPECT_THAT(
       SqliteStore::Open(path),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer csxd")));

@@ -120,6 +120,9 @@ absl::Status Migrate(sqlite3* db) {
                            "('deliveries_since', ",
                            Micros(absl::Now()), ")")));
     }
+    CSX_RETURN_IF_ERROR(Exec(db,
+                             "INSERT OR IGNORE INTO meta(key, value) VALUES "
+                             "('token_key', randomblob(16))"));
     return Exec(db, absl::StrCat("INSERT OR REPLACE INTO meta(key, value) "
                                  "VALUES ('schema_version', ",
                                  kSchemaVersion, ")"));
@@ -725,6 +728,19 @@ absl::StatusOr<absl::Time> SqliteStore::DeliveriesRecordedSince() {
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::InfinitePast();
   return absl::FromUnixMicros(s.ColumnInt(0));
+}
+
+absl::StatusOr<std::string> SqliteStore::TokenKey() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(r.get(),
+                         "SELECT value FROM meta WHERE key = 'token_key'"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.ColumnBlob(0).size() != 16) {
+    return absl::DataLossError("store: the token key is missing");
+  }
+  return std::string(s.ColumnBlob(0));
 }
 
 absl::StatusOr<std::string> SqliteStore::PeerCursor(const std::string& org) {

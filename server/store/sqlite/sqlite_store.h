@@ -49,6 +49,7 @@ class SqliteStore : public Store {
   absl::StatusOr<bool> Delivered(const std::string& org,
                                  const std::string& indicator_id) override;
   absl::StatusOr<absl::Time> DeliveriesRecordedSince() override;
+  absl::StatusOr<std::string> TokenKey() override;
   absl::StatusOr<std::string> PeerCursor(const std::string& org) override;
   absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) override;
