@@ -28,12 +28,16 @@ constexpr int kMaxPullScans = 8;
 constexpr int kExpiryBatch = 1000;
 
 // Every spelling a value without a type could be stored under.
-std::vector<std::string> CandidateValues(absl::string_view raw) {
-  std::vector<std::string> out = {std::string(absl::StripAsciiWhitespace(raw))};
+// (type, canonical value) for every type `raw` is a valid value of: a
+// stored value is canonical, so these are the only keys it can be stored
+// under.
+std::vector<std::pair<v1::IndicatorType, std::string>> TypedCandidates(
+    absl::string_view raw) {
+  std::vector<std::pair<v1::IndicatorType, std::string>> out;
   for (int t = v1::IndicatorType_MIN + 1; t <= v1::IndicatorType_MAX; ++t) {
-    auto c = Canonicalize(static_cast<v1::IndicatorType>(t), raw);
-    if (c.ok() && std::find(out.begin(), out.end(), *c) == out.end())
-      out.push_back(*c);
+    const auto type = static_cast<v1::IndicatorType>(t);
+    auto c = Canonicalize(type, raw);
+    if (c.ok()) out.emplace_back(type, *std::move(c));
   }
   return out;
 }
@@ -427,12 +431,14 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
   if (!req.type().empty()) {
     CSX_ASSIGN_OR_RETURN(f.type, ParseIndicatorType(req.type()));
   }
+  bool matches_nothing = false;
   if (!req.value().empty()) {
     if (f.type != v1::TYPE_UNSPECIFIED) {
       CSX_ASSIGN_OR_RETURN(std::string v, Canonicalize(f.type, req.value()));
-      f.values.push_back(std::move(v));
+      f.typed_values.emplace_back(f.type, std::move(v));
     } else {
-      f.values = CandidateValues(req.value());
+      f.typed_values = TypedCandidates(req.value());
+      matches_nothing = f.typed_values.empty();  // a value of no type
     }
   }
   if (!req.contains_ip().empty()) {
@@ -464,6 +470,7 @@ absl::StatusOr<v1::QueryResponse> Node::Query(const Principal& who,
                        tokens_.Open(TokenCodec::Kind::kPageToken,
                                     req.page_token(), "page_token"));
   f.after_row = static_cast<int64_t>(after_row);
+  if (matches_nothing) return v1::QueryResponse();
 
   // Rows the caller may not see are skipped until the page is full, and a
   // next-page token is given only when a visible row follows: a partner's

@@ -45,7 +45,9 @@ struct OutboundSighting {
 // Filters of Store::Query; unset fields do not filter.
 struct QueryFilter {
   v1::IndicatorType type = v1::TYPE_UNSPECIFIED;
-  std::vector<std::string> values;  // any of these exact values; empty = any
+  // Any of these (type, exact value) pairs; empty = no such filter. A value
+  // looked up without a type: one key probe per type it is valid for.
+  std::vector<std::pair<v1::IndicatorType, std::string>> typed_values;
   // ipv4/ipv6/cidr indicators whose range covers an address or prefix
   // (common/ip_address.h CoveringValuesOf); unset: no containment filter.
   std::optional<CoveringValues> covering;

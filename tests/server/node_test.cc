@@ -164,6 +164,34 @@ TEST_F(NodeTest, ContainsFindsEveryCoveringAddressAndPrefix) {
   EXPECT_EQ(values("::ffff:10.1.2.3"), S{}) << "v4-mapped v6 is not v4";
 }
 
+TEST_F(NodeTest, ValueWithoutTypeFindsEveryTypeItIsValidFor) {
+  auto r = SubmitOk({Input("domain", "example.org"), Input("asn", "AS64500"),
+                     Input("ipv4", "10.0.0.1"), Input("cidr", "10.0.0.1/32"),
+                     Input("sha256", std::string(64, 'e'))});
+  ASSERT_EQ(r.created(), 5u);
+  auto found = [&](const std::string& value) {
+    v1::QueryRequest req;
+    req.set_value(value);
+    auto q = node_->Query(reader_, req);
+    EXPECT_THAT(q, IsOk());
+    std::set<std::string> types;
+    for (const auto& i : q->indicators()) {
+      types.insert(v1::IndicatorType_Name(i.type()));
+    }
+    return types;
+  };
+  // Any spelling its type would canonicalise.
+  EXPECT_EQ(found("Example.ORG."), std::set<std::string>{"DOMAIN"});
+  EXPECT_EQ(found("AS64500"), std::set<std::string>{"ASN"});
+  EXPECT_EQ(found("64500"), std::set<std::string>{"ASN"});
+  EXPECT_EQ(found(std::string(64, 'E')), std::set<std::string>{"SHA256"});
+  // An address and a prefix are different values (--contains finds both).
+  EXPECT_EQ(found("10.0.0.1"), std::set<std::string>{"IPV4"});
+  EXPECT_EQ(found("10.0.0.1/32"), std::set<std::string>{"CIDR"});
+  // A value of no type matches nothing, and says so without an error.
+  EXPECT_TRUE(found("no such thing!").empty());
+}
+
 TEST_F(NodeTest, ResubmissionMerges) {
   auto in = Input("url", "HTTP://Evil.Example:80/a?b");
   in.set_confidence(30);

@@ -38,8 +38,8 @@ CREATE TABLE IF NOT EXISTS indicators(
   ip_hi BLOB,
   data BLOB NOT NULL,
   UNIQUE(type, value, origin)) STRICT;
--- Lookups by value alone go through the (type, value, origin) key with
--- type IN (every type): one index fewer to update on every insert.
+-- Lookups by value go through the (type, value, origin) key, one probe per
+-- type the value is valid for: one index fewer to update on every insert.
 DROP INDEX IF EXISTS indicators_value;
 -- Containment is answered by exact lookups of the covering values on the
 -- key (common/ip_address.h CoveringValuesOf); ip_lo/ip_hi stay as data.
@@ -544,18 +544,10 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
 absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   std::vector<std::string> where = {"rid > ?"};
   if (f.type != v1::TYPE_UNSPECIFIED) where.push_back("type = ?");
-  if (!f.values.empty()) {
-    if (f.type == v1::TYPE_UNSPECIFIED) {
-      // Lets SQLite probe the (type, value, origin) key once per type.
-      std::vector<std::string> types;
-      for (int t = v1::IndicatorType_MIN + 1; t <= v1::IndicatorType_MAX; ++t) {
-        types.push_back(absl::StrCat(t));
-      }
-      where.push_back(
-          absl::StrCat("type IN (", absl::StrJoin(types, ","), ")"));
-    }
-    std::vector<std::string> marks(f.values.size(), "?");
-    where.push_back(absl::StrCat("value IN (", absl::StrJoin(marks, ","), ")"));
+  if (!f.typed_values.empty()) {
+    std::vector<std::string> terms(f.typed_values.size(),
+                                   "(type = ? AND value = ?)");
+    where.push_back(absl::StrCat("(", absl::StrJoin(terms, " OR "), ")"));
   }
   if (f.covering) {
     // Exact lookups on the (type, value, origin) key, one per covering value.
@@ -580,7 +572,10 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   int i = 1;
   s.BindInt(i++, f.after_row);
   if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
-  for (const auto& v : f.values) s.BindText(i++, v);
+  for (const auto& [type, value] : f.typed_values) {
+    s.BindInt(i++, type);
+    s.BindText(i++, value);
+  }
   if (f.covering) {
     if (!f.covering->host.empty()) {
       s.BindInt(i++, f.covering->host_type);
