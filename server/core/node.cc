@@ -27,7 +27,6 @@ constexpr uint32_t kDefaultPullLimit = 1000;
 constexpr int kMaxPullScans = 8;
 constexpr int kExpiryBatch = 1000;
 
-// Every spelling a value without a type could be stored under.
 // (type, canonical value) for every type `raw` is a valid value of: a
 // stored value is canonical, so these are the only keys it can be stored
 // under.

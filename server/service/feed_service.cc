@@ -35,7 +35,8 @@ grpc::Status FeedServiceImpl::Subscribe(
   }
   const bool beats = req->heartbeat_seconds() > 0;
   const absl::Duration heartbeat = absl::Seconds(req->heartbeat_seconds());
-  absl::Time last_write = absl::InfinitePast();  // a first beat once idle
+  absl::Time last_write = absl::Now();
+  bool caught_up = false;
   std::string cursor = req->cursor();
   while (!ctx->IsCancelled() && !node_->stopping()) {
     auto batch = node_->Pull(*who, cursor, req->max_batch());
@@ -46,13 +47,19 @@ grpc::Status FeedServiceImpl::Subscribe(
       if (!writer->Write(*batch)) break;
       last_write = absl::Now();
     }
-    if (more) continue;
-    if (beats && absl::Now() - last_write >= heartbeat) {
+    // A beat when the catch-up is done, and whenever the stream has been
+    // quiet for a heartbeat: also while a long run of entries the caller
+    // may not see is skipped, so that it neither times out nor loses the
+    // cursor's progress.
+    if (beats &&
+        ((!more && !caught_up) || absl::Now() - last_write >= heartbeat)) {
       v1::PullResponse beat;
       beat.set_cursor(cursor);
       if (!writer->Write(beat)) break;
       last_write = absl::Now();
     }
+    if (more) continue;
+    caught_up = true;
     auto seq = node_->CursorPosition(cursor);
     if (!seq.ok()) return ToGrpcStatus(seq.status());
     // Wake up periodically to notice a cancelled call.
