@@ -12,7 +12,8 @@
 #   federation-ca.pem     the four CA certificates (every node's client_ca)
 #   run/ORG/              what the ORG container mounts read-only at
 #                         /etc/csx/tls: node.crt/.key, admin.crt/.key (for the
-#                         health check), ca.crt, federation-ca.pem
+#                         health check), ca.crt, federation-ca.pem, and
+#                         ca-ORG.crt of every org (issuer_ca of the rules)
 #
 # The container runs as uid CSX_CONTAINER_UID (default 10001, the csx user of
 # deploy/docker/Dockerfile). Run as root, the keys under run/ are given to that
@@ -39,6 +40,8 @@ for org in "${orgs[@]}"; do
   chmod 0755 "$out" "$out/run" "$run"
   cp "$out/$org/node.crt" "$out/$org/admin.crt" "$out/$org/ca.crt" \
     "$out/federation-ca.pem" "$run/"
+  # Each org's CA on its own, for the issuer_ca of the principals rules.
+  for ca_org in "${orgs[@]}"; do cp "$out/$ca_org/ca.crt" "$run/ca-$ca_org.crt"; done
   # Keys: 0600 and owned by the container's uid when we may chown, else 0644.
   for key in node.key admin.key; do
     rm -f "$run/$key"
