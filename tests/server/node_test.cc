@@ -340,14 +340,19 @@ class NodePartnerTest : public NodeTest {
     NodeTest::SetUp();
     PutAgreementInForce();
   }
-  void PutAgreementInForce() {
+  // Agreements (id, partner) sharing up to AMBER at confidence 50 or more.
+  void PutAgreementInForce(
+      const std::vector<std::pair<std::string, std::string>>& with = {
+          {"cl-us-2018", "us.cisa"}}) {
     google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
-    v1::Agreement* a = agreements.Add();
-    a->set_id("cl-us-2018");
-    a->set_partner("us.cisa");
-    a->set_effective_from("2018-08-16T00:00:00Z");
-    a->mutable_share()->set_max_tlp("AMBER");
-    a->mutable_share()->set_min_confidence(50);
+    for (const auto& [id, partner] : with) {
+      v1::Agreement* a = agreements.Add();
+      a->set_id(id);
+      a->set_partner(partner);
+      a->set_effective_from("2018-08-16T00:00:00Z");
+      a->mutable_share()->set_max_tlp("AMBER");
+      a->mutable_share()->set_min_confidence(50);
+    }
     auto set = AgreementSet::Create(agreements);
     ASSERT_THAT(set, IsOk());
     node_->SetAgreements(std::make_shared<const AgreementSet>(std::move(*set)));
@@ -468,18 +473,7 @@ TEST_F(NodePartnerTest, WithdrawalsGoOnlyToPartnersThatHeldTheIndicator) {
   EXPECT_EQ(rest->entries(0).indicator().value(), "");
   // The record is per partner org: another org with the same agreement
   // terms never received `held` and gets nothing of it.
-  google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
-  for (const char* org : {"us.cisa", "uk.ncsc"}) {
-    v1::Agreement* a = agreements.Add();
-    a->set_id(absl::StrCat("cl-", org));
-    a->set_partner(org);
-    a->set_effective_from("2018-08-16T00:00:00Z");
-    a->mutable_share()->set_max_tlp("AMBER");
-    a->mutable_share()->set_min_confidence(50);
-  }
-  auto set = AgreementSet::Create(agreements);
-  ASSERT_THAT(set, IsOk());
-  node_->SetAgreements(std::make_shared<const AgreementSet>(std::move(*set)));
+  PutAgreementInForce({{"cl-us-2018", "us.cisa"}, {"cl-uk", "uk.ncsc"}});
   Principal uk{"uk.ncsc", Role::kPeer, "node.uk.ncsc"};
   auto uk_feed = node_->Pull(uk, "", 100);
   ASSERT_THAT(uk_feed, IsOk());
