@@ -18,22 +18,6 @@
 namespace csx {
 namespace {
 
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-
-// Every certificate of a PEM file (empty when it cannot be read).
-std::vector<X509Ptr> ReadCertificates(const std::string& path) {
-  std::vector<X509Ptr> out;
-  std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "r"));
-  if (!f) return out;
-  while (X509* cert = PEM_read_X509(f.get(), nullptr, nullptr, nullptr)) {
-    out.emplace_back(cert);
-  }
-  ERR_clear_error();
-  return out;
-}
-
 // Seconds from `now` to `t` (negative when `t` is past).
 int64_t SecondsUntil(const ASN1_TIME* t, absl::Time now) {
   int days = 0, secs = 0;
@@ -48,7 +32,7 @@ int64_t SecondsUntil(const ASN1_TIME* t, absl::Time now) {
 std::vector<std::string> ConfigWarnings(const v1::NodeConfig& config,
                                         absl::Time now) {
   std::vector<std::string> warnings;
-  auto certs = ReadCertificates(config.tls().cert());
+  auto certs = ReadPemCertificates(config.tls().cert());
   if (!certs.empty()) {
     const int64_t left = SecondsUntil(X509_get0_notAfter(certs[0].get()), now);
     if (left > 0 && left < 14 * 86400) {
@@ -56,7 +40,7 @@ std::vector<std::string> ConfigWarnings(const v1::NodeConfig& config,
                                       " days; renew it"));
     }
   }
-  const size_t cas = ReadCertificates(config.tls().client_ca()).size();
+  const size_t cas = ReadPemCertificates(config.tls().client_ca()).size();
   if (cas > 1) {
     for (int i = 0; i < config.principals_size(); ++i) {
       if (!config.principals(i).issuer_ca().empty()) continue;
@@ -72,7 +56,7 @@ std::vector<std::string> ConfigWarnings(const v1::NodeConfig& config,
 absl::StatusOr<std::vector<std::string>> Preflight(const v1::NodeConfig& config,
                                                    absl::Time now) {
   CSX_RETURN_IF_ERROR(CheckTlsFiles(config.tls()));
-  auto certs = ReadCertificates(config.tls().cert());
+  auto certs = ReadPemCertificates(config.tls().cert());
   if (!certs.empty()) {
     if (SecondsUntil(X509_get0_notBefore(certs[0].get()), now) > 0) {
       return absl::InvalidArgumentError(

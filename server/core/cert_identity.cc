@@ -84,20 +84,28 @@ CertIdentity IdentityOfPem(absl::string_view pem) {
   return IdentityOfCertificate(cert.get());
 }
 
-absl::StatusOr<IssuerPin> IssuerPin::Load(const std::string& path) {
+std::vector<X509Ptr> ReadPemCertificates(const std::string& path) {
+  std::vector<X509Ptr> out;
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+    ERR_clear_error();
+    return out;
   }
-  IssuerPin pin;
-  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    pin.cas_.push_back(Shared(ca));
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    out.emplace_back(cert);
   }
   ERR_clear_error();  // the end of the file
-  if (pin.cas_.empty()) {
+  return out;
+}
+
+absl::StatusOr<IssuerPin> IssuerPin::Load(const std::string& path) {
+  std::vector<X509Ptr> cas = ReadPemCertificates(path);
+  if (cas.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, " holds no PEM certificate"));
+        absl::StrCat("cannot read ", path, " or it holds no PEM certificate"));
   }
+  IssuerPin pin;
+  for (X509Ptr& ca : cas) pin.cas_.push_back(Shared(ca.release()));
   return pin;
 }
 

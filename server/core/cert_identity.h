@@ -31,6 +31,10 @@ struct CertIdentity {
   std::string ToString() const;
 };
 
+// Every certificate of a PEM file; empty when it cannot be read or holds
+// none.
+std::vector<X509Ptr> ReadPemCertificates(const std::string& path);
+
 // An empty identity when `cert` is null. Takes a reference to `cert`.
 CertIdentity IdentityOfCertificate(const X509* cert);
 // The identity of a PEM certificate (empty when it does not parse).

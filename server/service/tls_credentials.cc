@@ -16,15 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "server/core/cert_identity.h"
 
 namespace csx {
 namespace {
 
 struct FileCloser {
   void operator()(FILE* f) const { std::fclose(f); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
 };
 struct PkeyDeleter {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
@@ -33,7 +31,6 @@ struct CrlDeleter {
   void operator()(X509_CRL* c) const { X509_CRL_free(c); }
 };
 using FilePtr = std::unique_ptr<FILE, FileCloser>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using CrlPtr = std::unique_ptr<X509_CRL, CrlDeleter>;
 
