@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <cstdio>
 #include <cstdlib>
 
 #include "absl/base/thread_annotations.h"
@@ -13,12 +12,14 @@
 namespace csx {
 
 std::string FormatUuid(const unsigned char b[16]) {
-  char out[37];
-  std::snprintf(
-      out, sizeof(out),
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-      b[12], b[13], b[14], b[15]);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++pos;  // keep the '-'
+    out[pos++] = kHex[b[i] >> 4];
+    out[pos++] = kHex[b[i] & 0xf];
+  }
   return out;
 }
 

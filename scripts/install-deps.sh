@@ -6,7 +6,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libidn2-dev libspdlog-dev libgtest-dev libgmock-dev
-  libcpp-httplib-dev prometheus-cpp-dev libbenchmark-dev curl
+  libcpp-httplib-dev prometheus-cpp-dev libbenchmark-dev libgoogle-perftools-dev curl
   clang-14 libfuzzer-14-dev
 )
 missing=()

@@ -255,9 +255,17 @@ struct Node::PendingSubmit {
   const Principal* who = nullptr;
   std::vector<absl::StatusOr<ValidInput>> inputs;
   std::vector<std::vector<WarninglistHit>> hits;
+  // The id each valid input gets if it is new (made before the commit).
+  std::vector<std::string> new_ids;
   uint64_t warninglisted = 0;
   v1::SubmitResponse response;
 };
+
+Node::PreparedSubmit::PreparedSubmit() = default;
+Node::PreparedSubmit::PreparedSubmit(PreparedSubmit&&) noexcept = default;
+Node::PreparedSubmit& Node::PreparedSubmit::operator=(
+    PreparedSubmit&&) noexcept = default;
+Node::PreparedSubmit::~PreparedSubmit() = default;
 
 absl::StatusOr<v1::SubmitResponse> Node::Submit(
     const Principal& who, const v1::SubmitRequest& request) {
@@ -268,18 +276,23 @@ absl::StatusOr<v1::SubmitResponse> Node::Submit(
 
 absl::StatusOr<std::vector<v1::SubmitResponse>> Node::SubmitAll(
     const Principal& who, absl::Span<const v1::SubmitRequest* const> requests) {
+  CSX_ASSIGN_OR_RETURN(PreparedSubmit batch, PrepareSubmit(who, requests));
+  return CommitSubmit(std::move(batch));
+}
+
+absl::StatusOr<Node::PreparedSubmit> Node::PrepareSubmit(
+    const Principal& who, absl::Span<const v1::SubmitRequest* const> requests) {
   CSX_RETURN_IF_ERROR(Allow(who, Action::kSubmit));
   std::shared_ptr<const Warninglists> lists;
   {
     absl::MutexLock lock(&policy_mu_);
     lists = warninglists_;
   }
-  std::vector<PendingSubmit> pending(requests.size());
-  GroupCommit::Member member;
-  member.data = &pending;
+  PreparedSubmit batch;
+  batch.pending_.resize(requests.size());
   for (size_t r = 0; r < requests.size(); ++r) {
     const v1::SubmitRequest& request = *requests[r];
-    PendingSubmit& p = pending[r];
+    PendingSubmit& p = batch.pending_[r];
     p.who = &who;
     const int n = request.items_size();
     if (n == 0) return absl::InvalidArgumentError("items: the batch is empty");
@@ -288,13 +301,15 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::SubmitAll(
           absl::StrCat("items: ", n, " items in one request, at most ",
                        options_.max_batch_items));
     }
-    member.items += static_cast<size_t>(n);
-    // Validation needs no lock: it is done before the group commit.
+    batch.items_ += static_cast<size_t>(n);
     p.inputs.reserve(n);
     p.hits.resize(n);
+    p.new_ids.resize(n);
     for (int i = 0; i < n; ++i) {
       p.inputs.push_back(ValidateInput(request.items(i)));
-      if (!p.inputs[i].ok() || !lists) continue;
+      if (!p.inputs[i].ok()) continue;
+      p.new_ids[i] = NewUuid();
+      if (!lists) continue;
       p.hits[i] = lists->Check(p.inputs[i]->type, p.inputs[i]->value);
       for (const auto& h : p.hits[i]) {
         if (h.refuse) {
@@ -308,14 +323,22 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::SubmitAll(
     }
   }
   CSX_RETURN_IF_ERROR(
-      CheckRate(who, RateClass::kSubmit, static_cast<double>(member.items)));
+      CheckRate(who, RateClass::kSubmit, static_cast<double>(batch.items_)));
+  return batch;
+}
+
+absl::StatusOr<std::vector<v1::SubmitResponse>> Node::CommitSubmit(
+    PreparedSubmit batch) {
+  GroupCommit::Member member;
+  member.items = batch.items_;
+  member.data = &batch.pending_;
   CSX_RETURN_IF_ERROR(group_commit_.Join(
       member, [this](absl::Span<GroupCommit::Member* const> group) {
         return ApplySubmissions(group);
       }));
   std::vector<v1::SubmitResponse> out;
-  out.reserve(pending.size());
-  for (PendingSubmit& p : pending) {
+  out.reserve(batch.pending_.size());
+  for (PendingSubmit& p : batch.pending_) {
     events_->Submitted(p.response.created(), p.response.merged(),
                        p.response.rejected() - p.warninglisted,
                        p.warninglisted);
@@ -356,13 +379,12 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
     const ValidInput& in = *p.inputs[i];
     CSX_ASSIGN_OR_RETURN(auto existing,
                          txn.FindByKey(in.type, in.value, options_.org));
-    v1::Indicator ind =
-        existing ? Merge(*existing, in, now)
-                 : NewIndicator(in, NewUuid(), options_.org, who.name, now);
+    v1::Indicator ind = existing ? Merge(*existing, in, now)
+                                 : NewIndicator(in, std::move(p.new_ids[i]),
+                                                options_.org, who.name, now);
     ind.clear_warnings();
     for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
-    CSX_RETURN_IF_ERROR(txn.Put(ind));
-    CSX_ASSIGN_OR_RETURN(*last_seq, txn.AppendChange(v1::OP_UPSERT, now, ind));
+    CSX_ASSIGN_OR_RETURN(*last_seq, txn.PutVersion(v1::OP_UPSERT, now, ind));
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
     result->set_id(ind.id());
     *result->mutable_warnings() = ind.warnings();
@@ -546,8 +568,7 @@ absl::StatusOr<v1::Indicator> Node::ChangeOne(const Principal& who,
   // Versions of a received indicator are its origin's: a local sighting
   // does not advance them, so that later updates from the origin apply.
   if (ind.origin() == options_.org) ind.set_version(ind.version() + 1);
-  CSX_RETURN_IF_ERROR(txn->Put(ind));
-  CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->AppendChange(op, now, ind));
+  CSX_ASSIGN_OR_RETURN(uint64_t seq, txn->PutVersion(op, now, ind));
   if (op == v1::OP_SIGHTING && ind.origin() != options_.org) {
     // Report it back towards the origin when the agreement says so.
     auto policy = this->policy();
@@ -748,8 +769,7 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
       local.clear_reporter();
       local.add_path(options_.org);
     }
-    CSX_RETURN_IF_ERROR(txn->Put(local));
-    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(entry.op(), now, local));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->PutVersion(entry.op(), now, local));
     ++applied;
   }
   CSX_RETURN_IF_ERROR(txn->SetPeerCursor(partner, batch.cursor()));
@@ -869,8 +889,7 @@ absl::StatusOr<int> Node::ExpireDue() {
     ind.set_expired(true);
     *ind.mutable_modified() = ToProto(now);
     ind.set_version(ind.version() + 1);
-    CSX_RETURN_IF_ERROR(txn->Put(ind));
-    CSX_ASSIGN_OR_RETURN(last_seq, txn->AppendChange(v1::OP_EXPIRE, now, ind));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->PutVersion(v1::OP_EXPIRE, now, ind));
   }
   CSX_RETURN_IF_ERROR(CommitAndPublish(*txn, last_seq));
   return static_cast<int>(ids.size());

@@ -62,6 +62,19 @@ class Node {
       const Principal& who,
       absl::Span<const v1::SubmitRequest* const> requests);
 
+  // SubmitAll() in two steps, so that a client stream validates its next
+  // requests while the previous ones are being committed. PrepareSubmit()
+  // validates (no lock, nothing stored) and keeps what it needs: the
+  // requests may go once it returns. CommitSubmit() stores the batch in one
+  // transaction (group-committed with other callers) and answers as
+  // SubmitAll() does. `who` must outlive the batch.
+  class PreparedSubmit;
+  absl::StatusOr<PreparedSubmit> PrepareSubmit(
+      const Principal& who,
+      absl::Span<const v1::SubmitRequest* const> requests);
+  absl::StatusOr<std::vector<v1::SubmitResponse>> CommitSubmit(
+      PreparedSubmit batch);
+
   // NotFound when the id is unknown or not visible to `who` (the two are
   // indistinguishable to the caller).
   absl::StatusOr<v1::Indicator> Get(const Principal& who,
@@ -249,6 +262,19 @@ class Node {
   absl::Mutex head_mu_;
   uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;
   bool shutdown_ ABSL_GUARDED_BY(head_mu_) = false;
+};
+
+class Node::PreparedSubmit {
+ public:
+  PreparedSubmit();
+  PreparedSubmit(PreparedSubmit&&) noexcept;
+  PreparedSubmit& operator=(PreparedSubmit&&) noexcept;
+  ~PreparedSubmit();
+
+ private:
+  friend class Node;
+  std::vector<PendingSubmit> pending_;  // one per request, in order
+  size_t items_ = 0;
 };
 
 }  // namespace csx

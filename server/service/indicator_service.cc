@@ -1,5 +1,7 @@
 #include "server/service/indicator_service.h"
 
+#include <future>
+
 #include "server/service/grpc_status.h"
 
 namespace csx {
@@ -20,8 +22,30 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
   CSX_AUTHENTICATE(who, ctx);
   // Requests are stored a group at a time (up to kStreamGroupItems items in
   // one transaction); the stream is acknowledged once all are committed.
+  // Pipelined: while one group is committed on a thread of its own, this
+  // thread reads and validates the next.
   constexpr int kStreamGroupItems = 10000;
+  using Responses = absl::StatusOr<std::vector<v1::SubmitResponse>>;
+  std::future<Responses> committing;
+  std::vector<int> committing_sizes;  // items of each request in flight
   uint32_t offset = 0;
+  auto collect = [&]() -> absl::Status {
+    Responses r = committing.get();
+    if (!r.ok()) return r.status();
+    for (size_t i = 0; i < r->size(); ++i) {
+      v1::SubmitResponse& one = (*r)[i];
+      resp->set_created(resp->created() + one.created());
+      resp->set_merged(resp->merged() + one.merged());
+      resp->set_rejected(resp->rejected() + one.rejected());
+      for (auto& result : *one.mutable_results()) {
+        if (result.outcome() != v1::OUTCOME_REJECTED) continue;
+        result.set_index(result.index() + offset);
+        *resp->add_results() = std::move(result);
+      }
+      offset += static_cast<uint32_t>(committing_sizes[i]);
+    }
+    return absl::OkStatus();
+  };
   bool more = true;
   while (more) {
     std::vector<v1::SubmitRequest> reqs;
@@ -38,20 +62,22 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     if (reqs.empty()) break;
     std::vector<const v1::SubmitRequest*> group;
     for (const auto& r : reqs) group.push_back(&r);
-    auto r = node_->SubmitAll(*who, group);
-    if (!r.ok()) return ToGrpcStatus(r.status());
-    for (size_t i = 0; i < r->size(); ++i) {
-      v1::SubmitResponse& one = (*r)[i];
-      resp->set_created(resp->created() + one.created());
-      resp->set_merged(resp->merged() + one.merged());
-      resp->set_rejected(resp->rejected() + one.rejected());
-      for (auto& result : *one.mutable_results()) {
-        if (result.outcome() != v1::OUTCOME_REJECTED) continue;
-        result.set_index(result.index() + offset);
-        *resp->add_results() = std::move(result);
-      }
-      offset += static_cast<uint32_t>(reqs[i].items_size());
-    }
+    auto prepared = node_->PrepareSubmit(*who, group);
+    // The group in flight is waited for in every case: it refers to `who`.
+    const absl::Status previous =
+        committing.valid() ? collect() : absl::OkStatus();
+    if (!previous.ok()) return ToGrpcStatus(previous);
+    if (!prepared.ok()) return ToGrpcStatus(prepared.status());
+    committing_sizes.clear();
+    for (const auto& r : reqs) committing_sizes.push_back(r.items_size());
+    committing =
+        std::async(std::launch::async,
+                   [node = node_, batch = *std::move(prepared)]() mutable {
+                     return node->CommitSubmit(std::move(batch));
+                   });
+  }
+  if (committing.valid()) {
+    if (absl::Status s = collect(); !s.ok()) return ToGrpcStatus(s);
   }
   return grpc::Status::OK;
 }

@@ -87,10 +87,9 @@ class Transaction {
       const std::string& origin) = 0;
   virtual absl::StatusOr<std::optional<v1::Indicator>> FindById(
       const std::string& id) = 0;
-  // Inserts or replaces the indicator with this id.
-  virtual absl::Status Put(const v1::Indicator& indicator) = 0;
-  // Appends a change-log entry holding `indicator` as of now; returns its seq.
-  virtual absl::StatusOr<uint64_t> AppendChange(
+  // Inserts or replaces the indicator with this id and appends a change-log
+  // entry holding it (`op` at `time`); returns the entry's seq.
+  virtual absl::StatusOr<uint64_t> PutVersion(
       v1::ChangeOp op, absl::Time time, const v1::Indicator& indicator) = 0;
   // The last audit record's hash (empty when there is none).
   virtual absl::StatusOr<std::string> LastAuditHash() = 0;

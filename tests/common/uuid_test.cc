@@ -52,5 +52,12 @@ TEST(UuidTest, NameUuidIsStableVersion5) {
   EXPECT_EQ(NameUuid("org:cl.csirt")[14], '5');
 }
 
+TEST(UuidTest, FormatUuidIsCanonicalLowerCaseText) {
+  const unsigned char bytes[16] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+                                   0xcd, 0xef, 0xf0, 0x0f, 0x10, 0x20,
+                                   0x30, 0x40, 0x5a, 0xa5};
+  EXPECT_EQ(FormatUuid(bytes), "01234567-89ab-cdef-f00f-102030405aa5");
+}
+
 }  // namespace
 }  // namespace csx

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/test_env.h"
 
@@ -218,6 +219,78 @@ TEST_F(RoundTripTest, ClientStreamingBulkSubmission) {
   EXPECT_EQ(resp.results(0).index(), 3u);
   EXPECT_EQ(resp.results(4).index(), 403u);
   EXPECT_THAT(resp.results(4).error(), HasSubstr("value: invalid ipv4"));
+}
+
+// 25 000 items: three groups, each validated while the one before it is
+// committed. Counts and the indexes of rejected items span the groups.
+TEST_F(RoundTripTest, ClientStreamingAcrossSeveralGroups) {
+  auto stub = f.Stub<v1::IndicatorService>(f.analyst);
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  auto writer = stub->SubmitStream(&ctx, &resp);
+  constexpr int kBatches = 25;
+  for (int b = 0; b < kBatches; ++b) {
+    v1::SubmitRequest req;
+    for (int i = 0; i < 1000; ++i) {
+      auto* item = req.add_items();
+      item->set_type("ipv4");
+      item->set_value(i == 7
+                          ? "999.1.1.1"
+                          : absl::StrCat("10.", b, ".", i / 250, ".", i % 250));
+    }
+    ASSERT_TRUE(writer->Write(req));
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.created(), 24975u);
+  EXPECT_EQ(resp.rejected(), 25u);
+  ASSERT_EQ(resp.results_size(), kBatches);
+  for (int b = 0; b < kBatches; ++b) {
+    EXPECT_EQ(resp.results(b).index(), static_cast<uint32_t>(b * 1000 + 7));
+  }
+  auto admin = f.Stub<v1::AdminService>(f.admin);
+  grpc::ClientContext status_ctx;
+  v1::StatusResponse status;
+  ASSERT_TRUE(admin->Status(&status_ctx, v1::StatusRequest(), &status).ok());
+  EXPECT_EQ(status.indicators(), 24975u);
+  // Every item of the stream is one change-log entry, in submission order.
+  EXPECT_EQ(status.feed_head(), 24975u);
+  auto last =
+      f.Csx(f.reader, {"query", "--value", "10.24.3.249", "--output", "json"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(json::parse(last.out).size(), 1u);
+}
+
+// A bad request in the third group fails the stream; the node goes on.
+TEST_F(RoundTripTest, ClientStreamingStopsAtABadRequestInALaterGroup) {
+  auto stub = f.Stub<v1::IndicatorService>(f.analyst);
+  grpc::ClientContext ctx;
+  v1::SubmitResponse resp;
+  auto writer = stub->SubmitStream(&ctx, &resp);
+  for (int b = 0; b < 25; ++b) {
+    v1::SubmitRequest req;
+    if (b != 22) {  // an empty request
+      for (int i = 0; i < 1000; ++i) {
+        auto* item = req.add_items();
+        item->set_type("ipv4");
+        item->set_value(absl::StrCat("10.", b, ".", i / 250, ".", i % 250));
+      }
+    }
+    if (!writer->Write(req)) break;
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("items: the batch is empty"));
+  auto admin = f.Stub<v1::AdminService>(f.admin);
+  grpc::ClientContext status_ctx;
+  v1::StatusResponse status;
+  ASSERT_TRUE(admin->Status(&status_ctx, v1::StatusRequest(), &status).ok());
+  // The two whole groups before it are stored, nothing of the third.
+  EXPECT_EQ(status.indicators(), 20000u);
+  auto audit = f.Csx(f.admin, {"audit", "verify"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
 }
 
 TEST_F(RoundTripTest, OversizedRequestIsRefused) {

@@ -201,7 +201,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return One(s);
   }
 
-  absl::Status Put(const v1::Indicator& ind) override {
+  absl::StatusOr<uint64_t> PutVersion(v1::ChangeOp op, absl::Time time,
+                                      const v1::Indicator& ind) override {
+    // One serialisation for the row and its log entry.
+    const std::string data = ind.SerializeAsString();
     Statement& s = *w_.put;
     s.BindText(1, ind.id());
     s.BindInt(2, ind.type());
@@ -227,18 +230,14 @@ class SqliteStore::SqliteTransaction : public Transaction {
       s.BindNull(11);
       s.BindNull(12);
     }
-    s.BindBlob(13, ind.SerializeAsString());
-    return s.Run();
-  }
-
-  absl::StatusOr<uint64_t> AppendChange(v1::ChangeOp op, absl::Time time,
-                                        const v1::Indicator& ind) override {
-    Statement& s = *w_.append_change;
-    s.BindInt(1, op);
-    s.BindInt(2, Micros(time));
-    s.BindText(3, ind.id());
-    s.BindBlob(4, ind.SerializeAsString());
+    s.BindBlob(13, data);
     CSX_RETURN_IF_ERROR(s.Run());
+    Statement& c = *w_.append_change;
+    c.BindInt(1, op);
+    c.BindInt(2, Micros(time));
+    c.BindText(3, ind.id());
+    c.BindBlob(4, data);
+    CSX_RETURN_IF_ERROR(c.Run());
     return static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
   }
 
