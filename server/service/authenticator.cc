@@ -6,15 +6,28 @@
 
 namespace csx {
 
+namespace {
+
+// Principals remembered per certificate, for one set of rules.
+constexpr size_t kMaxRemembered = 4096;
+
+absl::string_view VerifiedLeafPem(const grpc::ServerContext& context) {
+  auto auth = context.auth_context();
+  if (!auth) return {};
+  auto pem = auth->FindPropertyValues("x509_pem_cert");
+  if (pem.empty()) return {};
+  return absl::string_view(pem.front().data(), pem.front().size());
+}
+
+}  // namespace
+
 CertIdentity IdentityOf(const grpc::ServerContext& context) {
   CertIdentity id;
   auto auth = context.auth_context();
   if (!auth) return id;
   // The verified leaf, read as the TAXII port reads it.
-  auto pem = auth->FindPropertyValues("x509_pem_cert");
-  if (!pem.empty()) {
-    id = IdentityOfPem(
-        absl::string_view(pem.front().data(), pem.front().size()));
+  if (absl::string_view pem = VerifiedLeafPem(context); !pem.empty()) {
+    id = IdentityOfPem(pem);
     if (id.cert) return id;
   }
   for (const auto& v : auth->FindPropertyValues("peer_uri"))
@@ -35,11 +48,33 @@ void Authenticator::Replace(PrincipalMapper mapper) {
   auto next = std::make_shared<const PrincipalMapper>(std::move(mapper));
   absl::MutexLock lock(&mu_);
   mapper_ = std::move(next);
+  by_certificate_.clear();
 }
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContext& context) {
-  return AuthenticateIdentity(IdentityOf(context));
+  // Mapping parses the certificate and may verify its signature with a
+  // pinned CA's key: done once per certificate and set of rules, not on
+  // every call of every connection.
+  const absl::string_view pem = VerifiedLeafPem(context);
+  if (pem.empty()) return AuthenticateIdentity(IdentityOf(context));
+  std::shared_ptr<const PrincipalMapper> mapper;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = by_certificate_.find(pem); it != by_certificate_.end()) {
+      return it->second;
+    }
+    mapper = mapper_;
+  }
+  auto principal = MapWith(*mapper, IdentityOf(context));
+  if (principal.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (mapper == mapper_) {  // the rules were not replaced meanwhile
+      if (by_certificate_.size() >= kMaxRemembered) by_certificate_.clear();
+      by_certificate_.emplace(pem, *principal);
+    }
+  }
+  return principal;
 }
 
 absl::StatusOr<Principal> Authenticator::AuthenticateIdentity(
@@ -49,7 +84,12 @@ absl::StatusOr<Principal> Authenticator::AuthenticateIdentity(
     absl::MutexLock lock(&mu_);
     mapper = mapper_;
   }
-  auto principal = mapper->Map(id);
+  return MapWith(*mapper, id);
+}
+
+absl::StatusOr<Principal> Authenticator::MapWith(const PrincipalMapper& mapper,
+                                                 const CertIdentity& id) {
+  auto principal = mapper.Map(id);
   if (!principal.ok()) {
     node_->events().Refused("unmapped", 1);
     RecordRefusal(id, principal.status());

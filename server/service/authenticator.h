@@ -3,6 +3,9 @@
 // no rule are refused with PERMISSION_DENIED and recorded in the audit log
 // (once per identity per minute, so that a hostile client cannot flood it).
 //
+// The principal of a gRPC peer is remembered per certificate until the rules
+// are replaced (at most a few thousand certificates).
+//
 // Thread-safety: safe for concurrent calls; Replace() swaps the rules
 // atomically for later calls.
 #ifndef CSX_SERVER_SERVICE_AUTHENTICATOR_H_
@@ -36,12 +39,18 @@ class Authenticator {
   void Replace(PrincipalMapper mapper);
 
  private:
+  // Maps `id`; a refusal is counted and audited.
+  absl::StatusOr<Principal> MapWith(const PrincipalMapper& mapper,
+                                    const CertIdentity& id);
   void RecordRefusal(const CertIdentity& id, const absl::Status& why);
 
   Node* const node_;
   absl::Mutex mu_;
   std::shared_ptr<const PrincipalMapper> mapper_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::Time> last_refusal_
+      ABSL_GUARDED_BY(mu_);
+  // Verified leaf certificate (PEM) -> its principal under mapper_.
+  absl::flat_hash_map<std::string, Principal> by_certificate_
       ABSL_GUARDED_BY(mu_);
 };
 

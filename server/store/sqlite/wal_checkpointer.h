@@ -31,7 +31,7 @@ namespace csx {
 
 class WalCheckpointer {
  public:
-  static constexpr int kBackgroundPages = 1000;  // about 4 MB
+  static constexpr int kBackgroundPages = 8000;  // about 32 MB
   static constexpr int kInlinePages = 65536;     // about 256 MB
 
   // Opens its own connection to `path` and starts the thread.
