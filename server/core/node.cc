@@ -267,6 +267,13 @@ Node::PreparedSubmit& Node::PreparedSubmit::operator=(
     PreparedSubmit&&) noexcept = default;
 Node::PreparedSubmit::~PreparedSubmit() = default;
 
+size_t Node::PreparedSubmit::requests() const { return pending_.size(); }
+
+void Node::PreparedSubmit::Absorb(PreparedSubmit other) {
+  for (PendingSubmit& p : other.pending_) pending_.push_back(std::move(p));
+  items_ += other.items_;
+}
+
 absl::StatusOr<v1::SubmitResponse> Node::Submit(
     const Principal& who, const v1::SubmitRequest& request) {
   const v1::SubmitRequest* one[] = {&request};

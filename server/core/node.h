@@ -62,6 +62,9 @@ class Node {
       const Principal& who,
       absl::Span<const v1::SubmitRequest* const> requests);
 
+  // The most items committed in one transaction.
+  static constexpr size_t kMaxGroupItems = 50000;
+
   // SubmitAll() in two steps, so that a client stream validates its next
   // requests while the previous ones are being committed. PrepareSubmit()
   // validates (no lock, nothing stored) and keeps what it needs: the
@@ -257,7 +260,7 @@ class Node {
   std::atomic<int64_t> report_interval_ms_{60000};
 
   // Concurrent submissions share transactions (and fsyncs).
-  GroupCommit group_commit_{20000};
+  GroupCommit group_commit_{kMaxGroupItems};
 
   absl::Mutex head_mu_;
   uint64_t head_ ABSL_GUARDED_BY(head_mu_) = 0;
@@ -270,6 +273,11 @@ class Node::PreparedSubmit {
   PreparedSubmit(PreparedSubmit&&) noexcept;
   PreparedSubmit& operator=(PreparedSubmit&&) noexcept;
   ~PreparedSubmit();
+
+  // Appends the requests of `other` (committed after these, in order).
+  void Absorb(PreparedSubmit other);
+  size_t items() const { return items_; }
+  size_t requests() const;
 
  private:
   friend class Node;

@@ -1,7 +1,9 @@
 #include "server/service/indicator_service.h"
 
+#include <chrono>
 #include <future>
 
+#include "common/status_macros.h"
 #include "server/service/grpc_status.h"
 
 namespace csx {
@@ -20,14 +22,18 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::SubmitRequest>* reader,
     v1::SubmitResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
-  // Requests are stored a group at a time (up to kStreamGroupItems items in
-  // one transaction); the stream is acknowledged once all are committed.
-  // Pipelined: while one group is committed on a thread of its own, this
-  // thread reads and validates the next.
-  constexpr int kStreamGroupItems = 10000;
+  // Pipelined: one transaction is committed on a thread of its own while
+  // this thread reads and validates the requests that follow. When it ends,
+  // everything validated meanwhile goes into the next one (up to
+  // Node::kMaxGroupItems items), so transactions grow with the load: a slow
+  // stream commits each request soon, a bulk load in large groups whose
+  // random index pages are written once for many rows. The stream is
+  // acknowledged once all are committed.
   using Responses = absl::StatusOr<std::vector<v1::SubmitResponse>>;
   std::future<Responses> committing;
   std::vector<int> committing_sizes;  // items of each request in flight
+  Node::PreparedSubmit next;
+  std::vector<int> next_sizes;
   uint32_t offset = 0;
   auto collect = [&]() -> absl::Status {
     Responses r = committing.get();
@@ -46,35 +52,40 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     }
     return absl::OkStatus();
   };
-  bool more = true;
-  while (more) {
-    std::vector<v1::SubmitRequest> reqs;
-    int items = 0;
-    while (items < kStreamGroupItems) {
-      v1::SubmitRequest req;
-      if (!reader->Read(&req)) {
-        more = false;
-        break;
-      }
-      items += req.items_size();
-      reqs.push_back(std::move(req));
+  auto idle = [&]() {
+    return !committing.valid() ||
+           committing.wait_for(std::chrono::seconds(0)) ==
+               std::future_status::ready;
+  };
+  // Waits for the transaction in flight, then starts one with `next`.
+  auto commit_next = [&]() -> absl::Status {
+    if (committing.valid()) CSX_RETURN_IF_ERROR(collect());
+    committing_sizes = std::move(next_sizes);
+    next_sizes.clear();
+    committing = std::async(std::launch::async,
+                            [node = node_, batch = std::move(next)]() mutable {
+                              return node->CommitSubmit(std::move(batch));
+                            });
+    next = Node::PreparedSubmit();
+    return absl::OkStatus();
+  };
+  v1::SubmitRequest req;
+  while (reader->Read(&req)) {
+    const v1::SubmitRequest* one[] = {&req};
+    auto prepared = node_->PrepareSubmit(*who, one);
+    if (!prepared.ok()) {
+      // The transaction in flight refers to `who`: it is waited for.
+      if (committing.valid()) collect().IgnoreError();
+      return ToGrpcStatus(prepared.status());
     }
-    if (reqs.empty()) break;
-    std::vector<const v1::SubmitRequest*> group;
-    for (const auto& r : reqs) group.push_back(&r);
-    auto prepared = node_->PrepareSubmit(*who, group);
-    // The group in flight is waited for in every case: it refers to `who`.
-    const absl::Status previous =
-        committing.valid() ? collect() : absl::OkStatus();
-    if (!previous.ok()) return ToGrpcStatus(previous);
-    if (!prepared.ok()) return ToGrpcStatus(prepared.status());
-    committing_sizes.clear();
-    for (const auto& r : reqs) committing_sizes.push_back(r.items_size());
-    committing =
-        std::async(std::launch::async,
-                   [node = node_, batch = *std::move(prepared)]() mutable {
-                     return node->CommitSubmit(std::move(batch));
-                   });
+    next.Absorb(*std::move(prepared));
+    next_sizes.push_back(req.items_size());
+    if (idle() || next.items() >= Node::kMaxGroupItems) {
+      if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
+    }
+  }
+  if (next.requests() > 0) {
+    if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
   }
   if (committing.valid()) {
     if (absl::Status s = collect(); !s.ok()) return ToGrpcStatus(s);
