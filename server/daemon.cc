@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "server/config/config_loader.h"
 #include "server/core/principal_mapper.h"
+#include "server/memory.h"
 #include "server/service/rpc_metrics.h"
 #include "server/service/tls_credentials.h"
 #include "server/store/sqlite/sqlite_store.h"
@@ -161,6 +162,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   const uint32_t every = config.limits().expiry_interval_seconds();
   d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
                                   absl::Seconds(every ? every : 30));
+  d->memory_thread_ = std::thread([p = d.get()] {
+    while (!p->stop_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      ReleaseFreeMemory();
+    }
+  });
   if (d->crl_) {
     const uint32_t reload = config.tls().reload_interval_seconds();
     d->crl_thread_ = std::thread(&Daemon::CrlLoop, d.get(),
@@ -305,6 +311,7 @@ void Daemon::Shutdown(absl::Duration drain) {
   }
   if (expiry_thread_.joinable()) expiry_thread_.join();
   if (crl_thread_.joinable()) crl_thread_.join();
+  if (memory_thread_.joinable()) memory_thread_.join();
 }
 
 }  // namespace csx

@@ -83,6 +83,7 @@ class Daemon {
   std::unique_ptr<CrlDirectory> crl_;  // null without tls.crl
   absl::Mutex crl_mu_;                 // serialises RefreshCrl()
   std::thread crl_thread_;
+  std::thread memory_thread_;
 };
 
 }  // namespace csx

@@ -23,6 +23,11 @@ extern char** environ;
 
 namespace csx::bench {
 
+void Settle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::sync();
+}
+
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buf;

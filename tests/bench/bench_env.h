@@ -27,6 +27,11 @@ absl::Status MakeCerts(const Paths& paths, const std::string& dir,
 
 // A file's whole content ("" when unreadable).
 std::string ReadText(const std::string& path);
+// Lets the machine settle between phases: waits for the nodes' background
+// checkpoints (they run within a second of the last commit) and flushes
+// every dirty page, so that one phase's write-back does not land in the
+// next phase's measurement.
+void Settle();
 absl::Status WriteText(const std::string& path, const std::string& content);
 
 class NodeProcess {

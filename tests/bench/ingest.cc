@@ -112,6 +112,7 @@ absl::Status RunScale(Context& ctx, const std::string& dir) {
       stored += n;
     }
     const auto requests = MakeRequests(stored, ctx.options.scale_n, batch, 7);
+    Settle();
     auto seconds = StreamAll(*stub, requests);
     if (!seconds.ok()) return seconds.status();
     stored += ctx.options.scale_n;

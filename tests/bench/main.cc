@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   auto storage = csx::bench::StorageBaseline(ctx, w + "/baseline", requests);
   if (!storage.ok()) return fail("storage baseline", storage.status());
   ctx.baseline_rate = std::min(*transport, *storage);
+  csx::bench::Settle();
   report.AddInfo("baseline", "transport indicators/s", *transport);
   report.AddInfo("baseline", "storage indicators/s", *storage);
 
@@ -128,27 +129,32 @@ int main(int argc, char** argv) {
       }
     }
     if (want("pull")) {
+      csx::bench::Settle();
       if (auto s = csx::bench::RunPull(ctx, *node); !s.ok()) {
         return fail("pull", s);
       }
     }
     if (want("unary")) {
+      csx::bench::Settle();
       if (auto s = csx::bench::RunUnary(ctx, *node); !s.ok()) {
         return fail("unary", s);
       }
     }
   }
   if (want("propagation")) {
+    csx::bench::Settle();
     if (auto s = csx::bench::RunPropagation(ctx, w + "/propagation"); !s.ok()) {
       return fail("propagation", s);
     }
   }
   if (want("query")) {
+    csx::bench::Settle();
     if (auto s = csx::bench::RunQuery(ctx, w + "/query"); !s.ok()) {
       return fail("query", s);
     }
   }
   if (want("scale")) {
+    csx::bench::Settle();
     if (auto s = csx::bench::RunScale(ctx, w + "/scale"); !s.ok()) {
       return fail("scale", s);
     }

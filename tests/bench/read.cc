@@ -54,6 +54,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
     if (!s.ok()) return s.status();
     done += slice;
   }
+  Settle();  // the samples start once the fill's log is checkpointed
   auto stub = v1::IndicatorService::NewStub(node->reader);
   std::mt19937_64 rng(42);
   std::vector<double> exact, cidr;
