@@ -1,4 +1,6 @@
 // csx pull: the feed from a cursor, once or following live changes.
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -81,14 +83,18 @@ int PullOnce(const CommandContext& ctx, FeedOutput& out) {
     v1::PullRequest req;
     req.set_cursor(out.cursor());
     req.set_limit(static_cast<uint32_t>(want));
-    v1::PullResponse resp;
+    // A page is up to 10 000 entries: parsed into one arena and freed at
+    // once, instead of some ten allocations per entry.
+    google::protobuf::Arena arena;
+    auto* resp =
+        google::protobuf::Arena::CreateMessage<v1::PullResponse>(&arena);
     grpc::ClientContext call;
     call.set_deadline(std::chrono::system_clock::now() +
                       std::chrono::seconds(60));
-    grpc::Status s = ctx.stubs->feed->Pull(&call, req, &resp);
+    grpc::Status s = ctx.stubs->feed->Pull(&call, req, resp);
     if (!s.ok()) return ReportRpcError(ctx, "pull", s);
-    if (!out.Emit(resp)) return kExitUsage;
-    if (!resp.more()) break;
+    if (!out.Emit(*resp)) return kExitUsage;
+    if (!resp->more()) break;
   }
   return kExitOk;
 }

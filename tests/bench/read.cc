@@ -1,5 +1,7 @@
 // Scenarios that read: the full feed from cursor zero, and exact and
 // CIDR-containment queries on a large store.
+#include <google/protobuf/arena.h>
+
 #include <chrono>
 #include <random>
 
@@ -26,12 +28,15 @@ absl::Status RunPull(Context& ctx, SingleNode& node) {
     v1::PullRequest req;
     req.set_cursor(cursor);
     req.set_limit(10000);
-    v1::PullResponse resp;
-    grpc::Status s = stub->Pull(&call, req, &resp);
+    // As a partner's client would: each page parsed into one arena.
+    google::protobuf::Arena arena;
+    auto* resp =
+        google::protobuf::Arena::CreateMessage<v1::PullResponse>(&arena);
+    grpc::Status s = stub->Pull(&call, req, resp);
     if (!s.ok()) return absl::InternalError("Pull: " + s.error_message());
-    entries += static_cast<uint64_t>(resp.entries_size());
-    cursor = resp.cursor();
-    if (!resp.more()) break;
+    entries += static_cast<uint64_t>(resp->entries_size());
+    cursor = resp->cursor();
+    if (!resp->more()) break;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
