@@ -13,6 +13,20 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
+// Request `b` of a stream: `n` ipv4 items 10.b.x.y, item `bad` (when not -1)
+// an invalid one.
+v1::SubmitRequest Ipv4Request(int b, int n, int bad = -1) {
+  v1::SubmitRequest req;
+  for (int i = 0; i < n; ++i) {
+    auto* item = req.add_items();
+    item->set_type("ipv4");
+    item->set_value(i == bad
+                        ? "not-an-ip"
+                        : absl::StrCat("10.", b, ".", i / 250, ".", i % 250));
+  }
+  return req;
+}
+
 class RoundTripTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(f.node->Start()); }
@@ -198,18 +212,9 @@ TEST_F(RoundTripTest, ClientStreamingBulkSubmission) {
   grpc::ClientContext ctx;
   v1::SubmitResponse resp;
   auto writer = stub->SubmitStream(&ctx, &resp);
-  for (int b = 0; b < 5; ++b) {
-    v1::SubmitRequest req;
-    for (int i = 0; i < 100; ++i) {
-      auto* item = req.add_items();
-      item->set_type("ipv4");
-      // The fourth item of every batch is invalid.
-      item->set_value(i == 3 ? "not-an-ip"
-                             : "10.7." + std::to_string(b) + "." +
-                                   std::to_string(i));
-    }
-    ASSERT_TRUE(writer->Write(req));
-  }
+  // The fourth item of every request is invalid.
+  for (int b = 0; b < 5; ++b)
+    ASSERT_TRUE(writer->Write(Ipv4Request(b, 100, 3)));
   writer->WritesDone();
   grpc::Status s = writer->Finish();
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -221,8 +226,9 @@ TEST_F(RoundTripTest, ClientStreamingBulkSubmission) {
   EXPECT_THAT(resp.results(4).error(), HasSubstr("value: invalid ipv4"));
 }
 
-// 25 000 items: three groups, each validated while the one before it is
-// committed. Counts and the indexes of rejected items span the groups.
+// 25 000 items: several transactions, each request validated while the
+// transaction before it commits. Counts and the indexes of rejected items
+// span the transactions.
 TEST_F(RoundTripTest, ClientStreamingAcrossSeveralGroups) {
   auto stub = f.Stub<v1::IndicatorService>(f.analyst);
   grpc::ClientContext ctx;
@@ -230,15 +236,7 @@ TEST_F(RoundTripTest, ClientStreamingAcrossSeveralGroups) {
   auto writer = stub->SubmitStream(&ctx, &resp);
   constexpr int kBatches = 25;
   for (int b = 0; b < kBatches; ++b) {
-    v1::SubmitRequest req;
-    for (int i = 0; i < 1000; ++i) {
-      auto* item = req.add_items();
-      item->set_type("ipv4");
-      item->set_value(i == 7
-                          ? "999.1.1.1"
-                          : absl::StrCat("10.", b, ".", i / 250, ".", i % 250));
-    }
-    ASSERT_TRUE(writer->Write(req));
+    ASSERT_TRUE(writer->Write(Ipv4Request(b, 1000, 7)));
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
@@ -271,15 +269,8 @@ TEST_F(RoundTripTest, ClientStreamingStopsAtABadRequestLateInTheStream) {
   v1::SubmitResponse resp;
   auto writer = stub->SubmitStream(&ctx, &resp);
   for (int b = 0; b < 25; ++b) {
-    v1::SubmitRequest req;
-    if (b != 22) {  // an empty request
-      for (int i = 0; i < 1000; ++i) {
-        auto* item = req.add_items();
-        item->set_type("ipv4");
-        item->set_value(absl::StrCat("10.", b, ".", i / 250, ".", i % 250));
-      }
-    }
-    if (!writer->Write(req)) break;
+    // Request 22 is empty.
+    if (!writer->Write(Ipv4Request(b, b == 22 ? 0 : 1000))) break;
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
