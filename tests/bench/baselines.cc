@@ -1,7 +1,9 @@
 // Baselines measured in the same run as the scenarios.
+#include <fcntl.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -126,6 +128,34 @@ absl::StatusOr<double> StorageBaseline(
   }
   const double seconds = Seconds(start);
   return static_cast<double>(row) / seconds;
+}
+
+absl::StatusOr<FsyncLatency> FsyncBaseline(const std::string& dir,
+                                           int samples) {
+  const std::string path = dir + "/fsync.probe";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return absl::InternalError("fsync probe: cannot create " + path);
+  const std::string block(4096, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    const off_t at = static_cast<off_t>(i % 16) * 4096;
+    if (::pwrite(fd, block.data(), block.size(), at) !=
+        static_cast<ssize_t>(block.size())) {
+      ::close(fd);
+      return absl::InternalError("fsync probe: write failed");
+    }
+    const auto t = std::chrono::steady_clock::now();
+    ::fdatasync(fd);
+    ms.push_back(std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - t)
+                     .count());
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  FsyncLatency out;
+  out.p50 = Percentile(ms, 50);
+  out.p99 = Percentile(ms, 99);
+  return out;
 }
 
 }  // namespace csx::bench

@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/store/sqlite/sqlite_handle.h"
 
 extern char** environ;
 
@@ -151,6 +152,22 @@ uint64_t NodeProcess::StoreBytes() const {
     if (!ec) total += n;
   }
   return total;
+}
+
+absl::Status NodeProcess::SettleStore() const {
+  auto db = OpenSqlite(dir_ + "/csx.db", /*read_only=*/false);
+  if (!db.ok()) return db.status();
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (std::chrono::steady_clock::now() < give_up) {
+    int log = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(
+        db->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK && copied >= log) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Settle();
+  return absl::OkStatus();
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,

@@ -50,6 +50,11 @@ class NodeProcess {
   uint64_t PeakRssBytes() const;  // VmHWM
   // Bytes of the SQLite database and its WAL.
   uint64_t StoreBytes() const;
+  // Copies the node's write-ahead log back into its database (as the node's
+  // own checkpointer does, from a connection of the benchmark), so that a
+  // phase does not measure the write-back of the bulk load before it; then
+  // Settle(). Gives up after two minutes.
+  absl::Status SettleStore() const;
 
  private:
   NodeProcess() = default;

@@ -135,7 +135,11 @@ int main(int argc, char** argv) {
       }
     }
     if (want("unary")) {
-      csx::bench::Settle();
+      if (auto s = node->node->SettleStore(); !s.ok()) return fail("unary", s);
+      auto disk = csx::bench::FsyncBaseline(w + "/single", 500);
+      if (!disk.ok()) return fail("fsync baseline", disk.status());
+      report.AddInfo("unary", "disk: 4 KB fdatasync p50 ms", disk->p50);
+      report.AddInfo("unary", "disk: 4 KB fdatasync p99 ms", disk->p99);
       if (auto s = csx::bench::RunUnary(ctx, *node); !s.ok()) {
         return fail("unary", s);
       }

@@ -59,7 +59,8 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
     if (!s.ok()) return s.status();
     done += slice;
   }
-  Settle();  // the samples start once the fill's log is checkpointed
+  // The samples start once the fill's log is checkpointed.
+  if (absl::Status s = node->node->SettleStore(); !s.ok()) return s;
   auto stub = v1::IndicatorService::NewStub(node->reader);
   std::mt19937_64 rng(42);
   std::vector<double> exact, cidr;

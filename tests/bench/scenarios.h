@@ -63,6 +63,13 @@ absl::StatusOr<double> TransportBaseline(
 absl::StatusOr<double> StorageBaseline(
     const Context& ctx, const std::string& dir,
     const std::vector<v1::SubmitRequest>& requests);
+// Baseline (c), the disk: latencies (ms) of 4 KB written in place and
+// fdatasync'ed, `samples` times, in `dir`. What a durable unary submission
+// waits for at least once; reported with the unary figures.
+struct FsyncLatency {
+  double p50 = 0, p99 = 0;
+};
+absl::StatusOr<FsyncLatency> FsyncBaseline(const std::string& dir, int samples);
 
 absl::Status RunIngest(Context& ctx, SingleNode& node,
                        const std::vector<v1::SubmitRequest>& requests);
