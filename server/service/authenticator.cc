@@ -11,6 +11,8 @@ namespace {
 // Principals remembered per certificate, for one set of rules.
 constexpr size_t kMaxRemembered = 4096;
 
+// The PEM of the verified leaf; a view into the call's auth context, which
+// the ServerContext keeps until the call ends.
 absl::string_view VerifiedLeafPem(const grpc::ServerContext& context) {
   auto auth = context.auth_context();
   if (!auth) return {};
