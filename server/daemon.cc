@@ -162,11 +162,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   const uint32_t every = config.limits().expiry_interval_seconds();
   d->expiry_thread_ = std::thread(&Daemon::ExpiryLoop, d.get(),
                                   absl::Seconds(every ? every : 30));
-  d->memory_thread_ = std::thread([p = d.get()] {
-    while (!p->stop_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-      ReleaseFreeMemory();
-    }
-  });
+  d->memory_thread_ = std::thread(&Daemon::MemoryLoop, d.get());
   if (d->crl_) {
     const uint32_t reload = config.tls().reload_interval_seconds();
     d->crl_thread_ = std::thread(&Daemon::CrlLoop, d.get(),
@@ -196,6 +192,13 @@ void Daemon::RefreshCrl() {
 
 void Daemon::CrlLoop(absl::Duration interval) {
   while (!stop_.WaitForNotificationWithTimeout(interval)) RefreshCrl();
+}
+
+void Daemon::MemoryLoop() {
+  // A bulk load's peak does not stay resident once the node is quieter.
+  while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+    ReleaseFreeMemory();
+  }
 }
 
 void Daemon::ExpiryLoop(absl::Duration interval) {

@@ -58,6 +58,8 @@ class Daemon {
 
  private:
   Daemon() = default;
+  // Returns free heap to the system every 10 s.
+  void MemoryLoop();
   void ExpiryLoop(absl::Duration interval);
   // Installs tls.crl again when it has changed (also on SIGHUP).
   void RefreshCrl();

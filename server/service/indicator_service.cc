@@ -78,9 +78,15 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
       if (committing.valid()) collect().IgnoreError();
       return ToGrpcStatus(prepared.status());
     }
+    // At most Node::kMaxGroupItems in one transaction, unless one request
+    // alone is larger.
+    if (next.requests() > 0 &&
+        next.items() + prepared->items() > Node::kMaxGroupItems) {
+      if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
+    }
     next.Absorb(*std::move(prepared));
     next_sizes.push_back(req.items_size());
-    if (idle() || next.items() >= Node::kMaxGroupItems) {
+    if (idle()) {
       if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
     }
   }

@@ -36,10 +36,8 @@ namespace {
 // writer and every reader contend for. (A no-op when SQLite is already
 // initialised, e.g. by a tool in the same process.)
 void ConfigureSqliteOnce() {
-  static const int configured = [] {
-    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  }();
-  (void)configured;
+  [[maybe_unused]] static const int configured =
+      sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 }  // namespace
