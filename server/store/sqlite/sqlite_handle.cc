@@ -1,6 +1,7 @@
 #include "server/store/sqlite/sqlite_handle.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace csx {
 
@@ -84,7 +85,36 @@ absl::StatusOr<Statement> Statement::Prepare(sqlite3* db,
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK)
     return SqliteError(db, rc, absl::StrCat("prepare ", sql.substr(0, 60)));
-  return Statement(db, stmt);
+  return Statement(db, stmt, false);
+}
+
+absl::StatusOr<Statement> Statement::Cached(sqlite3* db, absl::string_view sql,
+                                            StatementCache& cache) {
+  if (sqlite3_stmt* stmt = cache.Find(sql)) return Statement(db, stmt, true);
+  CSX_ASSIGN_OR_RETURN(Statement s, Prepare(db, sql));
+  SqliteStmtPtr owned(s.stmt_.release());
+  if (!cache.Keep(sql, owned)) return Statement(db, owned.release(), false);
+  return Statement(db, cache.Find(sql), true);
+}
+
+void Statement::Release::operator()(sqlite3_stmt* s) const {
+  if (!cached) {
+    sqlite3_finalize(s);
+    return;
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+}
+
+sqlite3_stmt* StatementCache::Find(absl::string_view sql) const {
+  auto it = statements_.find(sql);
+  return it == statements_.end() ? nullptr : it->second.get();
+}
+
+bool StatementCache::Keep(absl::string_view sql, SqliteStmtPtr& stmt) {
+  if (statements_.size() >= kMaxStatements) return false;
+  statements_.emplace(std::string(sql), std::move(stmt));
+  return true;
 }
 
 absl::StatusOr<bool> Statement::Step() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +24,7 @@ struct StatementFinalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 using SqliteDbPtr = std::unique_ptr<sqlite3, SqliteCloser>;
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
 // Maps an SQLite result code to a status: disk full -> ResourceExhausted,
 // corruption -> DataLoss, busy/locked -> Unavailable, others -> Internal.
@@ -39,6 +41,10 @@ absl::Status Exec(sqlite3* db, absl::string_view sql);
 class Statement {
  public:
   static absl::StatusOr<Statement> Prepare(sqlite3* db, absl::string_view sql);
+  // A statement that `cache` keeps: this object resets it and clears its
+  // bindings when it goes, instead of finalizing it.
+  static absl::StatusOr<Statement> Cached(sqlite3* db, absl::string_view sql,
+                                          class StatementCache& cache);
 
   Statement(Statement&&) = default;
   Statement& operator=(Statement&&) = default;
@@ -71,9 +77,35 @@ class Statement {
   absl::string_view ColumnBlob(int i) const;
 
  private:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // Finalizes an owned statement; resets a cached one for its next use.
+  struct Release {
+    bool cached = false;
+    void operator()(sqlite3_stmt* s) const;
+  };
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached)
+      : db_(db), stmt_(stmt, Release{cached}) {}
   sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+  std::unique_ptr<sqlite3_stmt, Release> stmt_;
+};
+
+// The statements prepared on one connection, by SQL text, for reuse by later
+// calls on that connection: a lookup skips SQLite's parser and planner. At
+// most `kMaxStatements` are kept (the SQL of a query depends on the shape of
+// its filter); beyond that, statements are prepared for one use.
+// Thread-safety: one thread at a time, with its connection; one Statement
+// per SQL text at a time.
+class StatementCache {
+ public:
+  static constexpr size_t kMaxStatements = 64;
+
+  // The cached statement for `sql`, or nullptr.
+  sqlite3_stmt* Find(absl::string_view sql) const;
+  // Keeps `stmt` for `sql`; false (and `stmt` untouched) when full.
+  bool Keep(absl::string_view sql, SqliteStmtPtr& stmt);
+  size_t size() const { return statements_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, SqliteStmtPtr> statements_;
 };
 
 }  // namespace csx

@@ -160,20 +160,30 @@ class SqliteStore::Writer {
       delete_sighting, record_delivery;
 };
 
+// A reader connection of the pool and the statements prepared on it (the
+// statements go first).
+struct SqliteStore::ReaderConnection {
+  SqliteDbPtr db;
+  StatementCache statements;
+};
+
 // A reader connection borrowed from the pool for one call.
 class SqliteStore::ReaderLease {
  public:
-  ReaderLease(SqliteStore* store, SqliteDbPtr db)
-      : store_(store), db_(std::move(db)) {}
+  ReaderLease(SqliteStore* store, std::unique_ptr<ReaderConnection> reader)
+      : store_(store), reader_(std::move(reader)) {}
   ReaderLease(ReaderLease&&) = default;
   ~ReaderLease() {
-    if (db_) store_->ReleaseReader(std::move(db_));
+    if (reader_) store_->ReleaseReader(std::move(reader_));
   }
-  sqlite3* get() const { return db_.get(); }
+  // A statement prepared once per connection and reused by later calls.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql) {
+    return Statement::Cached(reader_->db.get(), sql, reader_->statements);
+  }
 
  private:
   SqliteStore* store_;
-  SqliteDbPtr db_;
+  std::unique_ptr<ReaderConnection> reader_;
 };
 
 class SqliteStore::SqliteTransaction : public Transaction {
@@ -487,25 +497,26 @@ absl::StatusOr<SqliteStore::ReaderLease> SqliteStore::AcquireReader() {
   {
     absl::MutexLock lock(&readers_mu_);
     if (!idle_readers_.empty()) {
-      SqliteDbPtr db = std::move(idle_readers_.back());
+      std::unique_ptr<ReaderConnection> reader =
+          std::move(idle_readers_.back());
       idle_readers_.pop_back();
-      return ReaderLease(this, std::move(db));
+      return ReaderLease(this, std::move(reader));
     }
   }
-  CSX_ASSIGN_OR_RETURN(SqliteDbPtr db, OpenSqlite(path_, /*read_only=*/true));
-  return ReaderLease(this, std::move(db));
+  auto reader = std::make_unique<ReaderConnection>();
+  CSX_ASSIGN_OR_RETURN(reader->db, OpenSqlite(path_, /*read_only=*/true));
+  return ReaderLease(this, std::move(reader));
 }
 
-void SqliteStore::ReleaseReader(SqliteDbPtr db) {
+void SqliteStore::ReleaseReader(std::unique_ptr<ReaderConnection> reader) {
   absl::MutexLock lock(&readers_mu_);
-  if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(db));
+  if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(reader));
 }
 
 absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(r.get(), "SELECT data FROM indicators WHERE id = ?"));
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       r.Prepare("SELECT data FROM indicators WHERE id = ?"));
   s.BindText(1, id);
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
@@ -523,10 +534,9 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
     std::vector<std::string> marks(n, "?");
     CSX_ASSIGN_OR_RETURN(
         Statement s,
-        Statement::Prepare(r.get(),
-                           absl::StrCat("SELECT data FROM indicators WHERE id "
-                                        "IN (",
-                                        absl::StrJoin(marks, ","), ")")));
+        r.Prepare(absl::StrCat("SELECT data FROM indicators WHERE id "
+                               "IN (",
+                               absl::StrJoin(marks, ","), ")")));
     for (size_t i = 0; i < n; ++i) {
       s.BindText(static_cast<int>(i + 1), ids[begin + i]);
     }
@@ -567,7 +577,7 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
       absl::StrCat("SELECT rid, data FROM indicators WHERE ",
                    absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(r.get(), sql));
+  CSX_ASSIGN_OR_RETURN(Statement s, r.Prepare(sql));
   int i = 1;
   s.BindInt(i++, f.after_row);
   if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
@@ -607,10 +617,9 @@ absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(
     uint64_t after_seq, int limit) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
-      Statement s, Statement::Prepare(
-                       r.get(),
-                       "SELECT seq, op, time, data FROM changes WHERE seq > ? "
-                       "ORDER BY seq LIMIT ?"));
+      Statement s,
+      r.Prepare("SELECT seq, op, time, data FROM changes WHERE seq > ? "
+                "ORDER BY seq LIMIT ?"));
   s.BindInt(1, static_cast<int64_t>(after_seq));
   s.BindInt(2, limit);
   std::vector<v1::FeedEntry> out;
@@ -636,10 +645,9 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ReadAudit(
     uint64_t after_seq, int limit) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
-      Statement s, Statement::Prepare(
-                       r.get(),
-                       "SELECT seq, time, kind, principal, detail, prev_hash, "
-                       "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"));
+      Statement s,
+      r.Prepare("SELECT seq, time, kind, principal, detail, prev_hash, "
+                "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"));
   s.BindInt(1, static_cast<int64_t>(after_seq));
   s.BindInt(2, limit);
   std::vector<AuditRecord> out;
@@ -663,8 +671,7 @@ absl::StatusOr<std::pair<uint64_t, std::string>> SqliteStore::AuditHead() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
       Statement s,
-      Statement::Prepare(r.get(),
-                         "SELECT value FROM meta WHERE key = 'audit_head'"));
+      r.Prepare("SELECT value FROM meta WHERE key = 'audit_head'"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::make_pair(uint64_t{0}, std::string());
   absl::string_view v = s.ColumnBlob(0);
@@ -681,13 +688,12 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
       Statement s,
-      Statement::Prepare(r.get(),
-                         "SELECT (SELECT count(*) FROM indicators), "
-                         "(SELECT count(*) FROM indicators WHERE revoked = 0 "
-                         "AND expired = 0), "
-                         "(SELECT count(*) FROM indicators WHERE revoked = 1), "
-                         "(SELECT coalesce(max(seq), 0) FROM changes), "
-                         "(SELECT count(*) FROM audit)"));
+      r.Prepare("SELECT (SELECT count(*) FROM indicators), "
+                "(SELECT count(*) FROM indicators WHERE revoked = 0 "
+                "AND expired = 0), "
+                "(SELECT count(*) FROM indicators WHERE revoked = 1), "
+                "(SELECT coalesce(max(seq), 0) FROM changes), "
+                "(SELECT count(*) FROM audit)"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   StoreCounts c;
   if (row) {
@@ -704,10 +710,8 @@ absl::StatusOr<bool> SqliteStore::Delivered(const std::string& org,
                                             const std::string& indicator_id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(r.get(),
-                         "SELECT 1 FROM deliveries WHERE partner = ? AND "
-                         "indicator_id = ?"));
+      Statement s, r.Prepare("SELECT 1 FROM deliveries WHERE partner = ? AND "
+                             "indicator_id = ?"));
   s.BindText(1, org);
   s.BindText(2, indicator_id);
   return s.Step();
@@ -717,8 +721,7 @@ absl::StatusOr<absl::Time> SqliteStore::DeliveriesRecordedSince() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
       Statement s,
-      Statement::Prepare(
-          r.get(), "SELECT value FROM meta WHERE key = 'deliveries_since'"));
+      r.Prepare("SELECT value FROM meta WHERE key = 'deliveries_since'"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::InfinitePast();
   return absl::FromUnixMicros(s.ColumnInt(0));
@@ -727,9 +730,7 @@ absl::StatusOr<absl::Time> SqliteStore::DeliveriesRecordedSince() {
 absl::StatusOr<std::string> SqliteStore::TokenKey() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(r.get(),
-                         "SELECT value FROM meta WHERE key = 'token_key'"));
+      Statement s, r.Prepare("SELECT value FROM meta WHERE key = 'token_key'"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.ColumnBlob(0).size() != 16) {
     return absl::DataLossError("store: the token key is missing");
@@ -739,9 +740,8 @@ absl::StatusOr<std::string> SqliteStore::TokenKey() {
 
 absl::StatusOr<std::string> SqliteStore::PeerCursor(const std::string& org) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(r.get(), "SELECT value FROM meta WHERE key = ?"));
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       r.Prepare("SELECT value FROM meta WHERE key = ?"));
   s.BindText(1, absl::StrCat("peer_cursor:", org));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::string();
@@ -753,9 +753,8 @@ absl::StatusOr<std::vector<OutboundSighting>> SqliteStore::PendingSightings(
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
       Statement s,
-      Statement::Prepare(r.get(),
-                         "SELECT seq, indicator_id, count FROM outbox WHERE "
-                         "partner = ? ORDER BY seq LIMIT ?"));
+      r.Prepare("SELECT seq, indicator_id, count FROM outbox WHERE "
+                "partner = ? ORDER BY seq LIMIT ?"));
   s.BindText(1, org);
   s.BindInt(2, limit);
   std::vector<OutboundSighting> out;
@@ -770,8 +769,7 @@ absl::StatusOr<std::vector<OutboundSighting>> SqliteStore::PendingSightings(
 
 absl::Status SqliteStore::CheckIntegrity() {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  CSX_ASSIGN_OR_RETURN(Statement s,
-                       Statement::Prepare(r.get(), "PRAGMA quick_check"));
+  CSX_ASSIGN_OR_RETURN(Statement s, r.Prepare("PRAGMA quick_check"));
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.ColumnText(0) != "ok") {
     return absl::DataLossError(absl::StrCat(

@@ -58,12 +58,13 @@ class SqliteStore : public Store {
 
  private:
   class Writer;
+  struct ReaderConnection;
   class ReaderLease;
   class SqliteTransaction;
 
   explicit SqliteStore(std::string path);
   absl::StatusOr<ReaderLease> AcquireReader();
-  void ReleaseReader(SqliteDbPtr db);
+  void ReleaseReader(std::unique_ptr<ReaderConnection> reader);
 
   const std::string path_;
   absl::Mutex write_mu_;  // held by the open transaction
@@ -71,7 +72,8 @@ class SqliteStore : public Store {
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<Writer> writer_;
   absl::Mutex readers_mu_;
-  std::vector<SqliteDbPtr> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+  std::vector<std::unique_ptr<ReaderConnection>> idle_readers_
+      ABSL_GUARDED_BY(readers_mu_);
 };
 
 }  // namespace csx
