@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace csx {
 namespace {
@@ -72,6 +73,46 @@ TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogBack) {
   ASSERT_TRUE(count.ok());
   ASSERT_TRUE(*count->Step());
   EXPECT_EQ(count->ColumnInt(0), 2000);
+}
+
+// Commits that follow each other without a pause: SQLite can start the log
+// over only when a transaction begins with all of it copied, which a
+// checkpoint beside them never achieves by itself. After each of its
+// checkpoints the thread copies the rest while it holds the writers' lock,
+// so the log stays near kBackgroundPages instead of growing with everything
+// written, and the thread does not checkpoint again at every commit.
+TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
+  auto db = OpenSqlite(path_, /*read_only=*/false);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA journal_mode=WAL").ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA wal_autocheckpoint=0").ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA synchronous=OFF").ok());  // for speed
+  absl::Mutex writer_lock;  // held by each transaction, as the store does
+  auto checkpointer = WalCheckpointer::Start(path_, &writer_lock);
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+  (*checkpointer)->Attach(db->get());
+  ASSERT_TRUE(Exec(db->get(), "CREATE TABLE t(v BLOB)").ok());
+  auto insert = Statement::Prepare(db->get(), "INSERT INTO t(v) VALUES (?)");
+  ASSERT_TRUE(insert.ok());
+  constexpr int kCommits = 24000;  // about 200 MB of log in all
+  const std::string blob(8000, 'x');
+  for (int i = 0; i < kCommits; ++i) {
+    absl::MutexLock lock(&writer_lock);
+    insert->Reset();
+    insert->BindBlob(1, blob);
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  const uintmax_t wal = std::filesystem::file_size(path_ + "-wal");
+  // How long it gets depends on how fast the disk takes the thread's
+  // checkpoints; a log never started over holds everything written.
+  EXPECT_LT(wal, uintmax_t{kCommits} * blob.size() / 2)
+      << "the log was never started over";
+  EXPECT_LT((*checkpointer)->checkpoints(), kCommits / 10u)
+      << "a checkpoint ran at almost every commit";
+  auto count = Statement::Prepare(db->get(), "SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->ColumnInt(0), kCommits);
 }
 
 // The control: without the checkpointer, nothing copies the log back while

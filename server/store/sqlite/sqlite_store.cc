@@ -437,7 +437,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   // Checkpoints run on their own thread; the log is cut back to 64 MB
   // when it restarts.
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_size_limit=67108864"));
-  CSX_ASSIGN_OR_RETURN(store->checkpointer_, WalCheckpointer::Start(path));
+  CSX_ASSIGN_OR_RETURN(store->checkpointer_,
+                       WalCheckpointer::Start(path, &store->write_mu_));
   store->checkpointer_->Attach(db);
   store->writer_ = std::move(writer);
   CSX_RETURN_IF_ERROR(store->CheckIntegrity());

@@ -1,16 +1,27 @@
 #include "server/store/sqlite/wal_checkpointer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
 namespace csx {
 namespace {
 
 int OnCommit(void* self, sqlite3* db, const char* schema, int pages) {
-  static_cast<WalCheckpointer*>(self)->Notify(pages);
-  if (pages >= WalCheckpointer::kInlinePages) {
+  auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  if (checkpointer->Notify(pages)) {
     // What SQLite's own automatic checkpoint does, at a higher threshold.
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                              nullptr);
+    int log = 0, copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                  &copied) == SQLITE_OK) {
+      checkpointer->Copied(log, copied);
+    }
   }
   return SQLITE_OK;
 }
@@ -18,15 +29,23 @@ int OnCommit(void* self, sqlite3* db, const char* schema, int pages) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(
-    const std::string& path) {
+    const std::string& path, absl::Mutex* writer_lock) {
   CSX_ASSIGN_OR_RETURN(SqliteDbPtr db, OpenSqlite(path, /*read_only=*/false));
   CSX_RETURN_IF_ERROR(Exec(db.get(), "PRAGMA synchronous=FULL"));
-  std::unique_ptr<WalCheckpointer> c(new WalCheckpointer(std::move(db)));
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store: cannot open ", path, ": ", std::strerror(errno)));
+  }
+  std::unique_ptr<WalCheckpointer> c(
+      new WalCheckpointer(std::move(db), FileCloser(fd), writer_lock));
   c->thread_ = std::thread([p = c.get()] { p->Run(); });
   return c;
 }
 
-WalCheckpointer::WalCheckpointer(SqliteDbPtr db) : db_(std::move(db)) {}
+WalCheckpointer::WalCheckpointer(SqliteDbPtr db, FileCloser file,
+                                 absl::Mutex* writer_lock)
+    : db_(std::move(db)), file_(std::move(file)), writer_lock_(writer_lock) {}
 
 WalCheckpointer::~WalCheckpointer() {
   {
@@ -40,31 +59,80 @@ void WalCheckpointer::Attach(sqlite3* writer) {
   sqlite3_wal_hook(writer, OnCommit, this);
 }
 
-void WalCheckpointer::Notify(int pages) {
+bool WalCheckpointer::Notify(int pages) {
   absl::MutexLock lock(&mu_);
-  pending_pages_ = pages;
+  // A shorter log than at the last commit: the writer started it over.
+  if (pages < log_pages_) backfilled_pages_ = 0;
+  log_pages_ = pages;
+  ++commits_;
+  return BacklogLocked() >= kInlinePages;
+}
+
+void WalCheckpointer::Copied(int log, int copied) {
+  absl::MutexLock lock(&mu_);
+  ++checkpoints_;
+  if (log <= log_pages_)
+    backfilled_pages_ = std::max(backfilled_pages_, copied);
+}
+
+int WalCheckpointer::BacklogLocked() const {
+  return log_pages_ - std::min(log_pages_, backfilled_pages_);
+}
+
+bool WalCheckpointer::Checkpoint() {
+  int log = 0, copied = 0;
+  if (sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                &log, &copied) != SQLITE_OK) {
+    return false;  // a busy database is simply tried again later
+  }
+  // `log` is the log's length when the checkpoint began; commits may have
+  // made it longer since. Until it is copied to its end, SQLite leaves the
+  // pages it wrote to the kernel: they are flushed here, before the writer
+  // is held off below.
+  Copied(log, copied);
+  bool short_of_end;
+  {
+    absl::MutexLock lock(&mu_);
+    short_of_end = BacklogLocked() > 0 || copied < log;
+  }
+  if (!short_of_end) return false;
+  fdatasync(file_.fd());
+  absl::MutexLock lock(&mu_);
+  return log_pages_ >= kBackgroundPages;
 }
 
 void WalCheckpointer::Run() {
+  uint64_t commits_seen = 0;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || pending_pages_ >= kBackgroundPages;
+        return stop_ || BacklogLocked() >= kBackgroundPages;
       };
-      // A timed wait also checkpoints a short log that stopped growing.
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
+      // A timed wait also checkpoints a short log once it stops growing.
+      const bool due =
+          mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
       if (stop_) break;
-      if (pending_pages_ == 0) continue;
-      pending_pages_ = 0;
+      const bool idle = commits_ == commits_seen;
+      commits_seen = commits_;
+      if (!due && !(idle && BacklogLocked() > 0)) continue;
     }
-    // PASSIVE copies what no reader still needs and never waits for a lock;
-    // a busy database is simply tried again at the next commit.
-    sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                              nullptr, nullptr);
+    // PASSIVE copies what no reader still needs and never waits for a lock.
+    // Commits go on meanwhile, so a long log is not copied to its end: the
+    // rest is copied while no transaction is open (a few pages, the bulk
+    // having been flushed), and the next transaction starts the log over.
+    if (Checkpoint() && writer_lock_ != nullptr) {
+      absl::MutexLock hold_off_writers(writer_lock_);
+      Checkpoint();
+    }
   }
   sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                             nullptr, nullptr);
+}
+
+uint64_t WalCheckpointer::checkpoints() const {
+  absl::MutexLock lock(&mu_);
+  return checkpoints_;
 }
 
 }  // namespace csx

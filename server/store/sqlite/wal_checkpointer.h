@@ -5,11 +5,20 @@
 //
 // The writer connection is attached with Attach(): its automatic checkpoint
 // is switched off, and every commit tells the checkpointer how long the log
-// is. Past `kBackgroundPages` the thread runs a PASSIVE checkpoint, which
-// never blocks the writer or readers. Should the log still reach
-// `kInlinePages` (the thread cannot keep up, or a long read holds old
-// frames), the committing connection checkpoints itself as SQLite would, so
-// the log stays bounded.
+// is. What waits to be copied is the log's length less what the last
+// checkpoint copied. Once `kBackgroundPages` wait, or once the log stops
+// growing for a second, the thread runs a PASSIVE checkpoint, which never
+// blocks the writer or readers.
+//
+// SQLite starts a log over only when a write transaction begins with all of
+// it copied, which a checkpoint beside a steady stream of commits never
+// achieves: the log would grow without end. So after each checkpoint that
+// leaves a long log short of its end, the thread copies the rest while it
+// holds `writer_lock` (the lock every write transaction holds): a few pages,
+// since it flushed the bulk first. The next transaction starts the log over.
+// Should `kInlinePages` ever wait (the thread cannot keep up, or a long read
+// holds old frames), the committing connection checkpoints as SQLite would,
+// so the log stays bounded.
 //
 // Thread-safety: Notify() may be called from any thread; the object must
 // outlive the attached connection's last commit.
@@ -17,10 +26,13 @@
 #define CSX_SERVER_STORE_SQLITE_WAL_CHECKPOINTER_H_
 
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -31,12 +43,13 @@ namespace csx {
 
 class WalCheckpointer {
  public:
-  static constexpr int kBackgroundPages = 8000;  // about 32 MB
+  static constexpr int kBackgroundPages = 1000;  // about 4 MB
   static constexpr int kInlinePages = 65536;     // about 256 MB
 
-  // Opens its own connection to `path` and starts the thread.
+  // Opens its own connection to `path` and starts the thread. `writer_lock`
+  // (may be null: no catching up) is held by every write transaction.
   static absl::StatusOr<std::unique_ptr<WalCheckpointer>> Start(
-      const std::string& path);
+      const std::string& path, absl::Mutex* writer_lock = nullptr);
   // Stops the thread after a last checkpoint.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -45,16 +58,47 @@ class WalCheckpointer {
   // Makes `writer`'s commits report to this checkpointer.
   void Attach(sqlite3* writer);
 
-  // The log holds `pages` pages after a commit.
-  void Notify(int pages);
+  // The log holds `pages` pages after a commit. True when the committing
+  // connection should checkpoint itself now (and report it with Copied()).
+  bool Notify(int pages);
+  // A checkpoint left a log of `log` pages, `copied` of them copied.
+  void Copied(int log, int copied);
+
+  // Checkpoints run so far by the thread.
+  uint64_t checkpoints() const;
 
  private:
-  explicit WalCheckpointer(SqliteDbPtr db);
+  // Owns a file descriptor.
+  class FileCloser {
+   public:
+    explicit FileCloser(int fd) : fd_(fd) {}
+    FileCloser(FileCloser&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    FileCloser& operator=(FileCloser&&) = delete;
+    ~FileCloser() {
+      if (fd_ >= 0) close(fd_);
+    }
+    int fd() const { return fd_; }
+
+   private:
+    int fd_;
+  };
+
+  WalCheckpointer(SqliteDbPtr db, FileCloser file, absl::Mutex* writer_lock);
   void Run();
+  // One PASSIVE checkpoint; true when it left a long log short of its end.
+  bool Checkpoint();
+  int BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   SqliteDbPtr db_;
-  absl::Mutex mu_;
-  int pending_pages_ ABSL_GUARDED_BY(mu_) = 0;
+  FileCloser file_;  // the database file, to flush what a checkpoint wrote
+  absl::Mutex* const writer_lock_;
+  mutable absl::Mutex mu_;
+  // The log's length at the last commit, and how much of it the last
+  // checkpoint copied: the difference is what waits to be copied.
+  int log_pages_ ABSL_GUARDED_BY(mu_) = 0;
+  int backfilled_pages_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
