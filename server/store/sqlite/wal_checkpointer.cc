@@ -65,7 +65,10 @@ bool WalCheckpointer::Notify(int pages) {
   if (pages < log_pages_) backfilled_pages_ = 0;
   log_pages_ = pages;
   ++commits_;
-  return BacklogLocked() >= kInlinePages;
+  // The committing connection copies the rest of a log this long itself:
+  // no other transaction is open, so the copy reaches the end and the next
+  // transaction starts the log over.
+  return pages >= kInlinePages && BacklogLocked() > 0;
 }
 
 void WalCheckpointer::Copied(int log, int copied) {
@@ -79,26 +82,24 @@ int WalCheckpointer::BacklogLocked() const {
   return log_pages_ - std::min(log_pages_, backfilled_pages_);
 }
 
-bool WalCheckpointer::Checkpoint() {
+int WalCheckpointer::Checkpoint() {
   int log = 0, copied = 0;
   if (sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                 &log, &copied) != SQLITE_OK) {
-    return false;  // a busy database is simply tried again later
+    return -1;  // a busy database is simply tried again later
   }
   // `log` is the log's length when the checkpoint began; commits may have
   // made it longer since. Until it is copied to its end, SQLite leaves the
-  // pages it wrote to the kernel: they are flushed here, before the writer
-  // is held off below.
+  // pages it wrote to the kernel: they are flushed here, so that copying
+  // the rest with the writers held off syncs a few pages only.
   Copied(log, copied);
-  bool short_of_end;
+  int left;
   {
     absl::MutexLock lock(&mu_);
-    short_of_end = BacklogLocked() > 0 || copied < log;
+    left = std::max(BacklogLocked(), log - copied);
   }
-  if (!short_of_end) return false;
-  fdatasync(file_.fd());
-  absl::MutexLock lock(&mu_);
-  return log_pages_ >= kBackgroundPages;
+  if (left > 0) fdatasync(file_.fd());
+  return left;
 }
 
 void WalCheckpointer::Run() {
@@ -118,10 +119,18 @@ void WalCheckpointer::Run() {
       if (!due && !(idle && BacklogLocked() > 0)) continue;
     }
     // PASSIVE copies what no reader still needs and never waits for a lock.
-    // Commits go on meanwhile, so a long log is not copied to its end: the
-    // rest is copied while no transaction is open (a few pages, the bulk
-    // having been flushed), and the next transaction starts the log over.
-    if (Checkpoint() && writer_lock_ != nullptr) {
+    // Commits go on meanwhile, so a long log is not copied to its end: when
+    // at most kCatchUpPages are left, they are copied while no transaction
+    // is open, and the next transaction starts the log over. A bulk load,
+    // which leaves more, starts it over at kInlinePages (see Notify).
+    const int left = Checkpoint();
+    bool long_log;
+    {
+      absl::MutexLock lock(&mu_);
+      long_log = log_pages_ >= kBackgroundPages;
+    }
+    if (left > 0 && left <= kCatchUpPages && long_log &&
+        writer_lock_ != nullptr) {
       absl::MutexLock hold_off_writers(writer_lock_);
       Checkpoint();
     }

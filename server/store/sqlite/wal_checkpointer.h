@@ -12,13 +12,13 @@
 //
 // SQLite starts a log over only when a write transaction begins with all of
 // it copied, which a checkpoint beside a steady stream of commits never
-// achieves: the log would grow without end. So after each checkpoint that
-// leaves a long log short of its end, the thread copies the rest while it
-// holds `writer_lock` (the lock every write transaction holds): a few pages,
-// since it flushed the bulk first. The next transaction starts the log over.
-// Should `kInlinePages` ever wait (the thread cannot keep up, or a long read
-// holds old frames), the committing connection checkpoints as SQLite would,
-// so the log stays bounded.
+// achieves: the log would grow without end. So when the thread's checkpoint
+// leaves at most `kCatchUpPages` to copy, it flushes the database and copies
+// those while it holds `writer_lock` (the lock every write transaction
+// holds), and the next transaction starts the log over. A bulk load leaves
+// more than that; once its log is `kInlinePages` long, the committing
+// connection copies the rest itself, as SQLite's own checkpoint would, and
+// the log starts over then.
 //
 // Thread-safety: Notify() may be called from any thread; the object must
 // outlive the attached connection's last commit.
@@ -45,6 +45,7 @@ class WalCheckpointer {
  public:
   static constexpr int kBackgroundPages = 1000;  // about 4 MB
   static constexpr int kInlinePages = 65536;     // about 256 MB
+  static constexpr int kCatchUpPages = 1024;     // about 4 MB
 
   // Opens its own connection to `path` and starts the thread. `writer_lock`
   // (may be null: no catching up) is held by every write transaction.
@@ -85,8 +86,8 @@ class WalCheckpointer {
 
   WalCheckpointer(SqliteDbPtr db, FileCloser file, absl::Mutex* writer_lock);
   void Run();
-  // One PASSIVE checkpoint; true when it left a long log short of its end.
-  bool Checkpoint();
+  // One PASSIVE checkpoint: how many pages it left to copy (-1: busy).
+  int Checkpoint();
   int BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   SqliteDbPtr db_;
