@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
   app.add_option("--scale-n", opt.scale_n, "indicators ingested per point")
       ->capture_default_str();
   app.add_option("--json", json_file, "also write the figures as JSON here");
-  app.add_option("--keep", keep, "work in this directory and keep it");
+  app.add_option("--keep", keep,
+                 "work in this directory and keep it; a later run over it "
+                 "reuses a query store filled to the same --query-n");
   CLI11_PARSE(app, argc, argv);
   if (!scale_points.empty()) {
     opt.scale_points.clear();
