@@ -4,10 +4,15 @@
 
 namespace csx {
 
-absl::Status GroupCommit::Join(Member& member, ApplyFn apply) {
+absl::Status GroupCommit::Join(Member& member, ApplyFn apply,
+                               DurableFn durable) {
   mu_.Lock();
   queue_.push_back(&member);
-  while (!member.done && queue_.front() != &member) member.cv.Wait(&mu_);
+  // A member of a group led by another thread leaves the queue before it is
+  // done: it waits for `done` then.
+  while (!member.done && (queue_.empty() || queue_.front() != &member)) {
+    member.cv.Wait(&mu_);
+  }
   if (member.done) {
     mu_.Unlock();
     return member.status;
@@ -21,16 +26,20 @@ absl::Status GroupCommit::Join(Member& member, ApplyFn apply) {
     items += m->items;
   }
   mu_.Unlock();
-  const absl::Status status = apply(group);
+  absl::StatusOr<uint64_t> ticket = apply(group);
+  mu_.Lock();
+  for (size_t i = 0; i < group.size(); ++i) queue_.pop_front();
+  // The next group's leader starts now, while this group's commit is
+  // flushed.
+  if (!queue_.empty()) queue_.front()->cv.Signal();
+  mu_.Unlock();
+  const absl::Status status = ticket.ok() ? durable(*ticket) : ticket.status();
   mu_.Lock();
   for (Member* m : group) {
-    queue_.pop_front();
     m->status = status;
     m->done = true;
     if (m != &member) m->cv.Signal();
   }
-  // The next group's leader starts now.
-  if (!queue_.empty()) queue_.front()->cv.Signal();
   mu_.Unlock();
   return status;
 }

@@ -5,16 +5,22 @@
 // (the writer queue of leveldb's DBImpl::Write). Under load this turns N
 // commits into one; alone, a caller commits at once, as before.
 //
+// A group's leader hands over to the next group as soon as its transaction
+// is committed, and only then waits for it to be durable: the next group's
+// transaction runs while the log is flushed.
+//
 // Thread-safety: Join() may be called from any number of threads.
 #ifndef CSX_SERVER_CORE_GROUP_COMMIT_H_
 #define CSX_SERVER_CORE_GROUP_COMMIT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 
@@ -34,14 +40,20 @@ class GroupCommit {
     bool done = false;
     absl::CondVar cv;
   };
-  // Applies a whole group in one transaction; its status is every member's.
-  using ApplyFn = absl::FunctionRef<absl::Status(absl::Span<Member* const>)>;
+  // Applies a whole group in one transaction and commits it without waiting
+  // for it to be durable; returns a ticket for DurableFn. A failure is every
+  // member's status.
+  using ApplyFn =
+      absl::FunctionRef<absl::StatusOr<uint64_t>(absl::Span<Member* const>)>;
+  // Returns once the transaction of `ticket` is durable; its status is every
+  // member's.
+  using DurableFn = absl::FunctionRef<absl::Status(uint64_t ticket)>;
 
   explicit GroupCommit(size_t max_items) : max_items_(max_items) {}
 
-  // Returns once `member` is applied, by this thread or by another group's
-  // leader, with the status of its group's transaction.
-  absl::Status Join(Member& member, ApplyFn apply);
+  // Returns once `member` is applied and durable, by this thread or by
+  // another group's leader, with the status of its group's transaction.
+  absl::Status Join(Member& member, ApplyFn apply, DurableFn durable);
 
  private:
   const size_t max_items_;

@@ -242,11 +242,14 @@ absl::Status Node::AppendAudit(Transaction& txn, absl::string_view kind,
 
 absl::Status Node::CommitAndPublish(Transaction& txn, uint64_t last_seq) {
   CSX_RETURN_IF_ERROR(txn.Commit());
-  if (last_seq > 0) {
-    absl::MutexLock lock(&head_mu_);
-    head_ = std::max(head_, last_seq);
-  }
+  Publish(last_seq);
   return absl::OkStatus();
+}
+
+void Node::Publish(uint64_t durable_seq) {
+  if (durable_seq == 0) return;
+  absl::MutexLock lock(&head_mu_);
+  head_ = std::max(head_, durable_seq);
 }
 
 // One request on its way through the group commit: validated outside any
@@ -340,8 +343,14 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::CommitSubmit(
   member.items = batch.items_;
   member.data = &batch.pending_;
   CSX_RETURN_IF_ERROR(group_commit_.Join(
-      member, [this](absl::Span<GroupCommit::Member* const> group) {
+      member,
+      [this](absl::Span<GroupCommit::Member* const> group) {
         return ApplySubmissions(group);
+      },
+      [this](uint64_t ticket) -> absl::Status {
+        CSX_ASSIGN_OR_RETURN(uint64_t durable, store_->AwaitDurable(ticket));
+        Publish(durable);
+        return absl::OkStatus();
       }));
   std::vector<v1::SubmitResponse> out;
   out.reserve(batch.pending_.size());
@@ -354,7 +363,7 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::CommitSubmit(
   return out;
 }
 
-absl::Status Node::ApplySubmissions(
+absl::StatusOr<uint64_t> Node::ApplySubmissions(
     absl::Span<GroupCommit::Member* const> group) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   const absl::Time now = clock_->Now();
@@ -365,7 +374,8 @@ absl::Status Node::ApplySubmissions(
       CSX_RETURN_IF_ERROR(ApplySubmit(*txn, now, p, &last_seq));
     }
   }
-  return CommitAndPublish(*txn, last_seq);
+  // Published once durable (the group commit's second step).
+  return txn->CommitUnsynced();
 }
 
 absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,

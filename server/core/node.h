@@ -231,11 +231,16 @@ class Node {
                            std::string detail);
   struct PendingSubmit;
   // Applies the submissions of a group in one transaction and commits it.
-  absl::Status ApplySubmissions(absl::Span<GroupCommit::Member* const> group);
+  // Applies a group of submissions in one transaction and commits it;
+  // returns the ticket that Store::AwaitDurable() waits on.
+  absl::StatusOr<uint64_t> ApplySubmissions(
+      absl::Span<GroupCommit::Member* const> group);
   absl::Status ApplySubmit(Transaction& txn, absl::Time now, PendingSubmit& p,
                            uint64_t* last_seq);
   // Commits and publishes the new head to waiting subscribers.
   absl::Status CommitAndPublish(Transaction& txn, uint64_t last_seq);
+  // Raises the feed head that subscribers wait on to `durable_seq`.
+  void Publish(uint64_t durable_seq);
   absl::StatusOr<v1::Indicator> ChangeOne(const Principal& who,
                                           const std::string& id,
                                           v1::ChangeOp op,

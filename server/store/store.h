@@ -114,6 +114,12 @@ class Transaction {
                                      const std::string& cursor) = 0;
   // Makes every change durable. After a failure the transaction is void.
   virtual absl::Status Commit() = 0;
+  // Commits and ends the transaction without waiting for the changes to
+  // reach disk, so that the next transaction can begin: readers see them at
+  // once, the change log serves them once they are durable. They are
+  // acknowledged only when Store::AwaitDurable(ticket) has returned OK.
+  // Returns the ticket; after a failure the transaction is void.
+  virtual absl::StatusOr<uint64_t> CommitUnsynced() = 0;
 };
 
 class Store {
@@ -122,6 +128,11 @@ class Store {
 
   // Starts a write transaction; blocks while another one is open.
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin() = 0;
+  // Returns once the transaction of Transaction::CommitUnsynced's `ticket`
+  // is durable: the change-log seq durable then (at least the last one the
+  // transaction wrote). On failure the transaction's durability is unknown
+  // and the store takes no more writes until it is opened again.
+  virtual absl::StatusOr<uint64_t> AwaitDurable(uint64_t ticket) = 0;
 
   // NotFound when no indicator has this id.
   virtual absl::StatusOr<v1::Indicator> Get(const std::string& id) = 0;
@@ -129,7 +140,8 @@ class Store {
   virtual absl::StatusOr<std::vector<v1::Indicator>> GetMany(
       const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<QueryPage> Query(const QueryFilter& filter) = 0;
-  // Change-log entries with seq > after_seq, in order, at most `limit`.
+  // Durable change-log entries with seq > after_seq, in order, at most
+  // `limit`.
   virtual absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(
       uint64_t after_seq, int limit) = 0;
   // Audit records with seq > after_seq, in order, at most `limit`.

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 
 namespace csx {
 namespace {
@@ -30,8 +32,9 @@ TEST(GroupCommitTest, ConcurrentCallersShareGroupsAndEachIsAppliedOnce) {
         GroupCommit::Member m;
         m.items = 4;
         m.data = &id;
-        absl::Status s =
-            gc.Join(m, [&](absl::Span<GroupCommit::Member* const> group) {
+        absl::Status s = gc.Join(
+            m,
+            [&](absl::Span<GroupCommit::Member* const> group) {
               ++groups;
               size_t items = 0;
               absl::MutexLock lock(&mu);
@@ -41,8 +44,9 @@ TEST(GroupCommitTest, ConcurrentCallersShareGroupsAndEachIsAppliedOnce) {
               }
               EXPECT_LE(items, 64u);
               if (group.size() > largest) largest = group.size();
-              return absl::OkStatus();
-            });
+              return uint64_t{1};
+            },
+            [](uint64_t) { return absl::OkStatus(); });
         EXPECT_TRUE(s.ok()) << s;
       }
     });
@@ -72,15 +76,60 @@ TEST(GroupCommitTest, AFailedGroupFailsEveryMember) {
       for (int i = 0; i < 100; ++i) {
         GroupCommit::Member m;
         m.items = 1;
-        absl::Status s = gc.Join(m, [](absl::Span<GroupCommit::Member* const>) {
-          return absl::ResourceExhaustedError("store: disk full");
-        });
+        absl::Status s = gc.Join(
+            m,
+            [](absl::Span<GroupCommit::Member* const>)
+                -> absl::StatusOr<uint64_t> {
+              return absl::ResourceExhaustedError("store: disk full");
+            },
+            [](uint64_t) { return absl::OkStatus(); });
         if (absl::IsResourceExhausted(s)) ++failed;
       }
     });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failed.load(), 400);
+}
+
+TEST(GroupCommitTest, TheNextGroupIsAppliedWhileTheLastIsMadeDurable) {
+  GroupCommit gc(/*max_items=*/10);
+  absl::Notification first_applied, second_applied;
+  absl::Status first, second;
+  std::thread a([&] {
+    GroupCommit::Member m;
+    m.items = 10;
+    first = gc.Join(
+        m,
+        [&](absl::Span<GroupCommit::Member* const>) {
+          first_applied.Notify();
+          return uint64_t{1};
+        },
+        [&](uint64_t ticket) {
+          EXPECT_EQ(ticket, 1u);
+          // Without the hand-over the second group would wait for this.
+          return second_applied.WaitForNotificationWithTimeout(
+                     absl::Seconds(10))
+                     ? absl::OkStatus()
+                     : absl::DeadlineExceededError("second group not applied");
+        });
+  });
+  first_applied.WaitForNotification();
+  std::thread b([&] {
+    GroupCommit::Member m;
+    m.items = 10;
+    second = gc.Join(
+        m,
+        [&](absl::Span<GroupCommit::Member* const>) {
+          second_applied.Notify();
+          return uint64_t{2};
+        },
+        [](uint64_t) { return absl::DataLossError("flush failed"); });
+  });
+  a.join();
+  b.join();
+  EXPECT_TRUE(first.ok()) << first;
+  // A failed flush is its group's status.
+  EXPECT_TRUE(absl::IsDataLoss(second)) << second;
 }
 
 }  // namespace

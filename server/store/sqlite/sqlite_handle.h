@@ -5,10 +5,12 @@
 #define CSX_SERVER_STORE_SQLITE_SQLITE_HANDLE_H_
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -25,6 +27,21 @@ struct StatementFinalizer {
 };
 using SqliteDbPtr = std::unique_ptr<sqlite3, SqliteCloser>;
 using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+// Owns a file descriptor: closes it when it goes.
+class FileCloser {
+ public:
+  explicit FileCloser(int fd) : fd_(fd) {}
+  FileCloser(FileCloser&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  FileCloser& operator=(FileCloser&&) = delete;
+  ~FileCloser() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 // Maps an SQLite result code to a status: disk full -> ResourceExhausted,
 // corruption -> DataLoss, busy/locked -> Unavailable, others -> Internal.

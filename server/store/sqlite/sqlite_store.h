@@ -1,18 +1,24 @@
-// SqliteStore: the embedded Store backend. One SQLite file in WAL mode with
-// synchronous=FULL, so a committed transaction survives a crash of the process
-// or of the machine. One writer connection (transactions are serialised by a
-// mutex) and a pool of reader connections that run concurrently with it.
+// SqliteStore: the embedded Store backend. One SQLite file in WAL mode. One
+// writer connection (transactions are serialised by a mutex) and a pool of
+// reader connections that run concurrently with it.
+//
+// A commit writes the log with synchronous=NORMAL and releases the write
+// lock; Commit() then returns once the log is flushed (LogSyncer), so a
+// committed transaction survives a crash of the process or of the machine,
+// and the next transaction runs while the flush is in progress.
 //
 // Thread-safety: all methods may be called from any thread.
 #ifndef CSX_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 #define CSX_SERVER_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/store/sqlite/log_syncer.h"
 #include "server/store/sqlite/sqlite_handle.h"
 #include "server/store/sqlite/wal_checkpointer.h"
 #include "server/store/store.h"
@@ -26,6 +32,10 @@ class SqliteStore : public Store {
   // FailedPrecondition when the file cannot be opened or written.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& path);
+  // For tests: `sync_log` flushes the log instead of fdatasync() on its
+  // file descriptor.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& path, std::function<absl::Status(int fd)> sync_log);
 
   // Checks an existing database without changing it (csxd --check-config):
   // it opens, passes the integrity check and has a schema this build
@@ -36,6 +46,7 @@ class SqliteStore : public Store {
   ~SqliteStore() override;
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin() override;
+  absl::StatusOr<uint64_t> AwaitDurable(uint64_t ticket) override;
   absl::StatusOr<v1::Indicator> Get(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Indicator>> GetMany(
       const std::vector<std::string>& ids) override;
@@ -68,8 +79,10 @@ class SqliteStore : public Store {
 
   const std::string path_;
   absl::Mutex write_mu_;  // held by the open transaction
-  // Declared before writer_: it outlives the writer's last commit.
+  // Declared before writer_: they outlive the writer's last commit.
   std::unique_ptr<WalCheckpointer> checkpointer_;
+  std::unique_ptr<FileCloser> log_file_;  // the write-ahead log
+  std::unique_ptr<LogSyncer> syncer_;
   std::unique_ptr<Writer> writer_;
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<ReaderConnection>> idle_readers_

@@ -26,7 +26,6 @@
 #define CSX_SERVER_STORE_SQLITE_WAL_CHECKPOINTER_H_
 
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <memory>
@@ -69,21 +68,6 @@ class WalCheckpointer {
   uint64_t checkpoints() const;
 
  private:
-  // Owns a file descriptor.
-  class FileCloser {
-   public:
-    explicit FileCloser(int fd) : fd_(fd) {}
-    FileCloser(FileCloser&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    FileCloser& operator=(FileCloser&&) = delete;
-    ~FileCloser() {
-      if (fd_ >= 0) close(fd_);
-    }
-    int fd() const { return fd_; }
-
-   private:
-    int fd_;
-  };
-
   WalCheckpointer(SqliteDbPtr db, FileCloser file, absl::Mutex* writer_lock);
   void Run();
   // One PASSIVE checkpoint: how many pages it left to copy (-1: busy).
