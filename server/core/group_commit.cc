@@ -28,7 +28,10 @@ absl::Status GroupCommit::Join(Member& member, ApplyFn apply,
   mu_.Unlock();
   absl::StatusOr<uint64_t> ticket = apply(group);
   mu_.Lock();
-  for (size_t i = 0; i < group.size(); ++i) queue_.pop_front();
+  for (Member* m : group) {
+    queue_.pop_front();
+    if (m->applied != nullptr) m->applied->Notify();
+  }
   // The next group's leader starts now, while this group's commit is
   // flushed.
   if (!queue_.empty()) queue_.front()->cv.Signal();

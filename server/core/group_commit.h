@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/types/span.h"
 
 namespace csx {
@@ -33,6 +34,9 @@ class GroupCommit {
   struct Member {
     size_t items = 0;
     void* data = nullptr;
+    // Notified once the member's group is committed (or has failed), before
+    // it is durable; may be null.
+    absl::Notification* applied = nullptr;
 
    private:
     friend class GroupCommit;

@@ -338,10 +338,11 @@ absl::StatusOr<Node::PreparedSubmit> Node::PrepareSubmit(
 }
 
 absl::StatusOr<std::vector<v1::SubmitResponse>> Node::CommitSubmit(
-    PreparedSubmit batch) {
+    PreparedSubmit batch, absl::Notification* applied) {
   GroupCommit::Member member;
   member.items = batch.items_;
   member.data = &batch.pending_;
+  member.applied = applied;
   CSX_RETURN_IF_ERROR(group_commit_.Join(
       member,
       [this](absl::Span<GroupCommit::Member* const> group) {

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "csx/v1/service.pb.h"
@@ -70,13 +71,16 @@ class Node {
   // validates (no lock, nothing stored) and keeps what it needs: the
   // requests may go once it returns. CommitSubmit() stores the batch in one
   // transaction (group-committed with other callers) and answers as
-  // SubmitAll() does. `who` must outlive the batch.
+  // SubmitAll() does, once the transaction is durable; `applied` (may be
+  // null) is notified as soon as it is committed, so that the caller can
+  // start its next batch while this one is flushed. `who` must outlive the
+  // batch.
   class PreparedSubmit;
   absl::StatusOr<PreparedSubmit> PrepareSubmit(
       const Principal& who,
       absl::Span<const v1::SubmitRequest* const> requests);
   absl::StatusOr<std::vector<v1::SubmitResponse>> CommitSubmit(
-      PreparedSubmit batch);
+      PreparedSubmit batch, absl::Notification* applied = nullptr);
 
   // NotFound when the id is unknown or not visible to `who` (the two are
   // indistinguishable to the caller).

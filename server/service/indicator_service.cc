@@ -1,8 +1,11 @@
 #include "server/service/indicator_service.h"
 
-#include <chrono>
+#include <deque>
 #include <future>
+#include <memory>
+#include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
 #include "server/service/grpc_status.h"
 
@@ -22,21 +25,33 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::SubmitRequest>* reader,
     v1::SubmitResponse* resp) {
   CSX_AUTHENTICATE(who, ctx);
-  // Pipelined: one transaction is committed on a thread of its own while
-  // this thread reads and validates the requests that follow. When it ends,
-  // everything validated meanwhile goes into the next one (up to
-  // Node::kMaxGroupItems items), so transactions grow with the load: a slow
-  // stream commits each request soon, a bulk load in large groups whose
-  // random index pages are written once for many rows. The stream is
-  // acknowledged once all are committed.
+  // Pipelined: a transaction is committed on a thread of its own while this
+  // thread reads and validates the requests that follow. Once it is
+  // committed, everything validated meanwhile goes into the next one (up to
+  // Node::kMaxGroupItems items), which runs while the one before is flushed
+  // to disk: at most two are in flight, one being made durable and one being
+  // applied. So transactions grow with the load: a slow stream commits each
+  // request soon, a bulk load in large groups whose random index pages are
+  // written once for many rows. The stream is acknowledged once all are
+  // durable.
   using Responses = absl::StatusOr<std::vector<v1::SubmitResponse>>;
-  std::future<Responses> committing;
-  std::vector<int> committing_sizes;  // items of each request in flight
+  struct InFlight {
+    // Declared before `done`, whose destructor waits for the commit that
+    // notifies it.
+    std::unique_ptr<absl::Notification> applied;
+    std::future<Responses> done;
+    std::vector<int> sizes;  // items of each request
+  };
+  std::deque<InFlight> in_flight;
   Node::PreparedSubmit next;
   std::vector<int> next_sizes;
   uint32_t offset = 0;
+  // Waits for the oldest transaction in flight to be durable and adds its
+  // outcome to the response.
   auto collect = [&]() -> absl::Status {
-    Responses r = committing.get();
+    InFlight oldest = std::move(in_flight.front());
+    in_flight.pop_front();
+    Responses r = oldest.done.get();
     if (!r.ok()) return r.status();
     for (size_t i = 0; i < r->size(); ++i) {
       v1::SubmitResponse& one = (*r)[i];
@@ -48,24 +63,34 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
         result.set_index(result.index() + offset);
         *resp->add_results() = std::move(result);
       }
-      offset += static_cast<uint32_t>(committing_sizes[i]);
+      offset += static_cast<uint32_t>(oldest.sizes[i]);
     }
     return absl::OkStatus();
   };
-  auto idle = [&]() {
-    return !committing.valid() ||
-           committing.wait_for(std::chrono::seconds(0)) ==
-               std::future_status::ready;
+  auto collect_all = [&]() -> absl::Status {
+    absl::Status first;
+    while (!in_flight.empty()) first.Update(collect());
+    return first;
   };
-  // Waits for the transaction in flight, then starts one with `next`.
+  // True when the last transaction started has been committed.
+  auto idle = [&]() {
+    return in_flight.empty() || in_flight.back().applied->HasBeenNotified();
+  };
+  // Waits for the last transaction to be committed (and for the one before
+  // it to be durable), then starts one with `next`.
   auto commit_next = [&]() -> absl::Status {
-    if (committing.valid()) CSX_RETURN_IF_ERROR(collect());
-    committing_sizes = std::move(next_sizes);
+    if (!in_flight.empty()) in_flight.back().applied->WaitForNotification();
+    while (in_flight.size() >= 2) CSX_RETURN_IF_ERROR(collect());
+    InFlight t;
+    t.applied = std::make_unique<absl::Notification>();
+    t.sizes = std::move(next_sizes);
     next_sizes.clear();
-    committing = std::async(std::launch::async,
-                            [node = node_, batch = std::move(next)]() mutable {
-                              return node->CommitSubmit(std::move(batch));
-                            });
+    t.done =
+        std::async(std::launch::async, [node = node_, batch = std::move(next),
+                                        applied = t.applied.get()]() mutable {
+          return node->CommitSubmit(std::move(batch), applied);
+        });
+    in_flight.push_back(std::move(t));
     next = Node::PreparedSubmit();
     return absl::OkStatus();
   };
@@ -74,28 +99,35 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     const v1::SubmitRequest* one[] = {&req};
     auto prepared = node_->PrepareSubmit(*who, one);
     if (!prepared.ok()) {
-      // The transaction in flight refers to `who`: it is waited for.
-      if (committing.valid()) collect().IgnoreError();
+      // The transactions in flight refer to `who`: they are waited for.
+      collect_all().IgnoreError();
       return ToGrpcStatus(prepared.status());
     }
     // At most Node::kMaxGroupItems in one transaction, unless one request
     // alone is larger.
     if (next.requests() > 0 &&
         next.items() + prepared->items() > Node::kMaxGroupItems) {
-      if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
+      if (absl::Status s = commit_next(); !s.ok()) {
+        collect_all().IgnoreError();
+        return ToGrpcStatus(s);
+      }
     }
     next.Absorb(*std::move(prepared));
     next_sizes.push_back(req.items_size());
     if (idle()) {
-      if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
+      if (absl::Status s = commit_next(); !s.ok()) {
+        collect_all().IgnoreError();
+        return ToGrpcStatus(s);
+      }
     }
   }
   if (next.requests() > 0) {
-    if (absl::Status s = commit_next(); !s.ok()) return ToGrpcStatus(s);
+    if (absl::Status s = commit_next(); !s.ok()) {
+      collect_all().IgnoreError();
+      return ToGrpcStatus(s);
+    }
   }
-  if (committing.valid()) {
-    if (absl::Status s = collect(); !s.ok()) return ToGrpcStatus(s);
-  }
+  if (absl::Status s = collect_all(); !s.ok()) return ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 

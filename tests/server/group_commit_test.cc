@@ -93,11 +93,12 @@ TEST(GroupCommitTest, AFailedGroupFailsEveryMember) {
 
 TEST(GroupCommitTest, TheNextGroupIsAppliedWhileTheLastIsMadeDurable) {
   GroupCommit gc(/*max_items=*/10);
-  absl::Notification first_applied, second_applied;
+  absl::Notification first_applied, second_applied, told_applied;
   absl::Status first, second;
   std::thread a([&] {
     GroupCommit::Member m;
     m.items = 10;
+    m.applied = &told_applied;
     first = gc.Join(
         m,
         [&](absl::Span<GroupCommit::Member* const>) {
@@ -106,6 +107,9 @@ TEST(GroupCommitTest, TheNextGroupIsAppliedWhileTheLastIsMadeDurable) {
         },
         [&](uint64_t ticket) {
           EXPECT_EQ(ticket, 1u);
+          // The member hears that its group is committed before it is
+          // durable (a stream starts its next transaction then).
+          EXPECT_TRUE(told_applied.HasBeenNotified());
           // Without the hand-over the second group would wait for this.
           return second_applied.WaitForNotificationWithTimeout(
                      absl::Seconds(10))
