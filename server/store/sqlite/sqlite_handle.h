@@ -47,8 +47,9 @@ class FileCloser {
 // corruption -> DataLoss, busy/locked -> Unavailable, others -> Internal.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 
-// Opens a connection with the node's pragmas (WAL, synchronous=FULL,
-// foreign keys, busy timeout). `read_only` opens without write access.
+// Opens a connection with the node's pragmas (busy timeout, page cache and
+// memory map; SQLite's default synchronous=FULL, which the store's writer
+// lowers to NORMAL). `read_only` opens without write access.
 absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only);
 
 // Runs one or more statements that return no rows.
