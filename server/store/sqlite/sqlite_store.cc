@@ -373,7 +373,6 @@ class SqliteStore::SqliteTransaction : public Transaction {
 
   absl::StatusOr<uint64_t> CommitUnsynced() override {
     done_ = true;
-    const int64_t changes_before = changes_at_begin_;
     absl::Status s = Exec(w_.db.get(), "COMMIT");
     if (!s.ok()) {
       Exec(w_.db.get(), "ROLLBACK").IgnoreError();
@@ -382,7 +381,7 @@ class SqliteStore::SqliteTransaction : public Transaction {
     // A transaction that changed nothing wrote nothing to the log: it
     // waits for no flush, only for those before it.
     const uint64_t ticket =
-        sqlite3_total_changes64(w_.db.get()) == changes_before
+        sqlite3_total_changes64(w_.db.get()) == changes_at_begin_
             ? store_->syncer_->LastTicket()
             : store_->syncer_->Committed(last_seq_);
     unlocked_ = true;
