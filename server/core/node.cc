@@ -368,11 +368,10 @@ absl::StatusOr<uint64_t> Node::ApplySubmissions(
     absl::Span<GroupCommit::Member* const> group) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   const absl::Time now = clock_->Now();
-  uint64_t last_seq = 0;
   for (GroupCommit::Member* m : group) {
     for (PendingSubmit& p :
          *static_cast<std::vector<PendingSubmit>*>(m->data)) {
-      CSX_RETURN_IF_ERROR(ApplySubmit(*txn, now, p, &last_seq));
+      CSX_RETURN_IF_ERROR(ApplySubmit(*txn, now, p));
     }
   }
   // Published once durable (the group commit's second step).
@@ -380,7 +379,7 @@ absl::StatusOr<uint64_t> Node::ApplySubmissions(
 }
 
 absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
-                               PendingSubmit& p, uint64_t* last_seq) {
+                               PendingSubmit& p) {
   const Principal& who = *p.who;
   v1::SubmitResponse& response = p.response;
   std::vector<std::string> ids;
@@ -402,7 +401,7 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
                                                 options_.org, who.name, now);
     ind.clear_warnings();
     for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
-    CSX_ASSIGN_OR_RETURN(*last_seq, txn.PutVersion(v1::OP_UPSERT, now, ind));
+    CSX_RETURN_IF_ERROR(txn.PutVersion(v1::OP_UPSERT, now, ind).status());
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
     result->set_id(ind.id());
     *result->mutable_warnings() = ind.warnings();

@@ -234,13 +234,11 @@ class Node {
                            const std::string& principal_text,
                            std::string detail);
   struct PendingSubmit;
-  // Applies the submissions of a group in one transaction and commits it.
   // Applies a group of submissions in one transaction and commits it;
   // returns the ticket that Store::AwaitDurable() waits on.
   absl::StatusOr<uint64_t> ApplySubmissions(
       absl::Span<GroupCommit::Member* const> group);
-  absl::Status ApplySubmit(Transaction& txn, absl::Time now, PendingSubmit& p,
-                           uint64_t* last_seq);
+  absl::Status ApplySubmit(Transaction& txn, absl::Time now, PendingSubmit& p);
   // Commits and publishes the new head to waiting subscribers.
   absl::Status CommitAndPublish(Transaction& txn, uint64_t last_seq);
   // Raises the feed head that subscribers wait on to `durable_seq`.
