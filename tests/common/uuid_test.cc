@@ -2,6 +2,8 @@
 #include "common/uuid.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <thread>
@@ -44,6 +46,43 @@ TEST(UuidTest, NewUuidIsUniqueAcrossThreads) {
   std::set<std::string> all;
   for (const auto& out : got) all.insert(out.begin(), out.end());
   EXPECT_EQ(all.size(), 80000u);
+}
+
+// The random bits are drawn from a pool; a forked child must not draw the
+// parent's pooled bytes again.
+TEST(UuidTest, AForkedChildDoesNotRepeatTheParentsRandomBits) {
+  NewUuid();  // fills the pool
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    for (int i = 0; i < 10; ++i) {
+      const std::string tail = NewUuid().substr(19);  // the random part
+      if (write(fds[1], tail.data(), tail.size()) !=
+          static_cast<ssize_t>(tail.size())) {
+        _exit(1);
+      }
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::set<std::string> parent;
+  for (int i = 0; i < 10; ++i) parent.insert(NewUuid().substr(19));
+  std::string from_child;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) from_child.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(from_child.size(), 10u * 17);
+  for (size_t i = 0; i < from_child.size(); i += 17) {
+    EXPECT_EQ(parent.count(from_child.substr(i, 17)), 0u)
+        << "the child repeated " << from_child.substr(i, 17);
+  }
 }
 
 TEST(UuidTest, NameUuidIsStableVersion5) {
