@@ -88,8 +88,8 @@ absl::StatusOr<double> StorageBaseline(
   auto insert = Statement::Prepare(
       db->get(),
       "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
-      "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
-      "(?,?,?,?,?,0,0,NULL,?,?,NULL,NULL,?)");
+      "expired, valid_until, tags, sectors, seq) VALUES "
+      "(?,?,?,?,?,0,0,NULL,?,?,?)");
   if (!insert.ok()) return insert.status();
   auto change = Statement::Prepare(
       db->get(),
@@ -108,7 +108,11 @@ absl::StatusOr<double> StorageBaseline(
       ind.set_origin("cl.csirt");
       *ind.mutable_tags() = in.tags();
       *ind.mutable_sectors() = in.sectors();
-      const std::string data = ind.SerializeAsString();
+      change->Reset();
+      change->BindInt(1, static_cast<int64_t>(row));
+      change->BindText(2, ind.id());
+      change->BindBlob(3, ind.SerializeAsString());
+      if (absl::Status s = change->Run(); !s.ok()) return s;
       insert->Reset();
       insert->BindText(1, ind.id());
       insert->BindInt(2, ind.type());
@@ -117,13 +121,8 @@ absl::StatusOr<double> StorageBaseline(
       insert->BindInt(5, static_cast<int64_t>(row));
       insert->BindText(6, "|botnet|");
       insert->BindText(7, "|finance|");
-      insert->BindBlob(8, data);
+      insert->BindInt(8, sqlite3_last_insert_rowid(db->get()));
       if (absl::Status s = insert->Run(); !s.ok()) return s;
-      change->Reset();
-      change->BindInt(1, static_cast<int64_t>(row));
-      change->BindText(2, ind.id());
-      change->BindBlob(3, data);
-      if (absl::Status s = change->Run(); !s.ok()) return s;
     }
     if (absl::Status s = Exec(db->get(), "COMMIT"); !s.ok()) return s;
   }

@@ -13,19 +13,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/ip_address.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
 namespace csx {
 namespace {
 
-// 2: deliveries.
-constexpr int kSchemaVersion = 2;
+// 2: deliveries. 3: each version stored once, in the change log.
+constexpr int kSchemaVersion = 3;
 
-constexpr absl::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value ANY) STRICT;
-CREATE TABLE IF NOT EXISTS indicators(
+// An indicator's row holds what queries filter on. Its current version is
+// the change-log entry `seq`: each version is stored once, in the log, and
+// is read from there by seq.
+constexpr absl::string_view kIndicatorColumns = R"sql(
   rid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   type INTEGER NOT NULL,
@@ -37,16 +37,14 @@ CREATE TABLE IF NOT EXISTS indicators(
   valid_until INTEGER,
   tags TEXT NOT NULL,
   sectors TEXT NOT NULL,
-  ip_lo BLOB,
-  ip_hi BLOB,
-  data BLOB NOT NULL,
-  UNIQUE(type, value, origin)) STRICT;
--- Lookups by value go through the (type, value, origin) key, one probe per
--- type the value is valid for: one index fewer to update on every insert.
-DROP INDEX IF EXISTS indicators_value;
--- Containment is answered by exact lookups of the covering values on the
--- key (common/ip_address.h CoveringValuesOf); ip_lo/ip_hi stay as data.
-DROP INDEX IF EXISTS indicators_ip;
+  seq INTEGER NOT NULL,
+  UNIQUE(type, value, origin)) STRICT)sql";
+
+// Lookups by value go through the (type, value, origin) key, one probe per
+// type the value is valid for; containment is answered by exact lookups of
+// the covering values on it (common/ip_address.h CoveringValuesOf).
+constexpr absl::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value ANY) STRICT;
 CREATE INDEX IF NOT EXISTS indicators_expiry ON indicators(valid_until)
   WHERE valid_until IS NOT NULL AND expired = 0 AND revoked = 0;
 CREATE TABLE IF NOT EXISTS changes(
@@ -75,6 +73,11 @@ CREATE TABLE IF NOT EXISTS audit(
   prev_hash BLOB NOT NULL,
   hash BLOB NOT NULL) STRICT;
 )sql";
+
+// The current version of the indicators a WHERE clause that follows selects.
+// CROSS JOIN keeps the indicators as the outer loop.
+constexpr absl::string_view kSelectVersion =
+    "SELECT data FROM indicators CROSS JOIN changes USING(seq) ";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -130,6 +133,48 @@ absl::StatusOr<int64_t> SchemaVersion(sqlite3* db) {
   return row ? s.ColumnInt(0) : 0;
 }
 
+// A store of schema 1 or 2 kept each version twice: in the indicator's row
+// (`data`) and in the change log. The rows are rewritten without it, each
+// pointing at its indicator's last log entry. A row whose version is not
+// that entry's (csxd never wrote one) has it appended to the log first, so
+// that no stored version is lost.
+absl::Status StoreVersionsOnce(sqlite3* db) {
+  {
+    CSX_ASSIGN_OR_RETURN(
+        Statement has_data,
+        Statement::Prepare(db,
+                           "SELECT 1 FROM pragma_table_info('indicators') "
+                           "WHERE name = 'data'"));
+    CSX_ASSIGN_OR_RETURN(bool old_layout, has_data.Step());
+    if (!old_layout) return absl::OkStatus();
+  }  // finalised: a pending statement would keep the table from being dropped
+  CSX_RETURN_IF_ERROR(Exec(db, R"sql(
+CREATE INDEX changes_by_indicator ON changes(indicator_id, seq);
+INSERT INTO changes(op, time, indicator_id, data)
+  SELECT CASE WHEN i.revoked THEN 2 WHEN i.expired THEN 3 ELSE 1 END,
+         i.modified, i.id, i.data
+  FROM indicators i
+  WHERE NOT EXISTS (
+    SELECT 1 FROM changes c
+    WHERE c.seq = (SELECT max(seq) FROM changes WHERE indicator_id = i.id)
+      AND c.data = i.data)
+  ORDER BY i.rid;)sql"));
+  CSX_RETURN_IF_ERROR(
+      Exec(db, absl::StrCat("DROP TABLE IF EXISTS indicators_v3;"
+                            "CREATE TABLE indicators_v3(",
+                            kIndicatorColumns, ";", R"sql(
+INSERT INTO indicators_v3(rid, id, type, value, origin, modified, revoked,
+                          expired, valid_until, tags, sectors, seq)
+  SELECT rid, id, type, value, origin, modified, revoked, expired,
+         valid_until, tags, sectors,
+         (SELECT max(seq) FROM changes WHERE indicator_id = indicators.id)
+  FROM indicators ORDER BY rid;
+DROP TABLE indicators;
+ALTER TABLE indicators_v3 RENAME TO indicators;
+DROP INDEX changes_by_indicator;)sql")));
+  return absl::OkStatus();
+}
+
 // Applies the schema in one transaction. A store of schema 1 had no record
 // of deliveries: the upgrade time is kept, so that indicators created before
 // it are withdrawn as schema 1 did (from every partner whose rules now
@@ -147,6 +192,10 @@ absl::Status Migrate(sqlite3* db) {
                        "reads up to ",
                        kSchemaVersion, ")"));
     }
+    if (existing) CSX_RETURN_IF_ERROR(StoreVersionsOnce(db));
+    CSX_RETURN_IF_ERROR(
+        Exec(db, absl::StrCat("CREATE TABLE IF NOT EXISTS indicators(",
+                              kIndicatorColumns, ";")));
     CSX_RETURN_IF_ERROR(Exec(db, kSchema));
     if (existing && !had_deliveries) {
       CSX_RETURN_IF_ERROR(Exec(
@@ -250,8 +299,14 @@ class SqliteStore::SqliteTransaction : public Transaction {
 
   absl::StatusOr<uint64_t> PutVersion(v1::ChangeOp op, absl::Time time,
                                       const v1::Indicator& ind) override {
-    // One serialisation for the row and its log entry.
-    const std::string data = ind.SerializeAsString();
+    // The version goes to the log; the row points at it.
+    Statement& c = *w_.append_change;
+    c.BindInt(1, op);
+    c.BindInt(2, Micros(time));
+    c.BindText(3, ind.id());
+    c.BindBlob(4, ind.SerializeAsString());
+    CSX_RETURN_IF_ERROR(c.Run());
+    last_seq_ = static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
     Statement& s = *w_.put;
     s.BindText(1, ind.id());
     s.BindInt(2, ind.type());
@@ -267,25 +322,8 @@ class SqliteStore::SqliteTransaction : public Transaction {
     }
     s.BindText(9, JoinDelimited(ind.tags()));
     s.BindText(10, JoinDelimited(ind.sectors()));
-    auto range = RangeOfIndicator(ind.type(), ind.value());
-    if (range.ok()) {
-      s.BindBlob(11, absl::string_view(
-                         reinterpret_cast<const char*>(range->lo.data()), 16));
-      s.BindBlob(12, absl::string_view(
-                         reinterpret_cast<const char*>(range->hi.data()), 16));
-    } else {
-      s.BindNull(11);
-      s.BindNull(12);
-    }
-    s.BindBlob(13, data);
+    s.BindInt(11, static_cast<int64_t>(last_seq_));
     CSX_RETURN_IF_ERROR(s.Run());
-    Statement& c = *w_.append_change;
-    c.BindInt(1, op);
-    c.BindInt(2, Micros(time));
-    c.BindText(3, ind.id());
-    c.BindBlob(4, data);
-    CSX_RETURN_IF_ERROR(c.Run());
-    last_seq_ = static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
     return last_seq_;
   }
 
@@ -435,24 +473,23 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_RETURN_IF_ERROR(Migrate(db));
   CSX_ASSIGN_OR_RETURN(
       writer->find_key,
-      Statement::Prepare(db,
-                         "SELECT data FROM indicators WHERE type = ? AND "
-                         "value = ? AND origin = ?"));
+      Statement::Prepare(db, absl::StrCat(kSelectVersion,
+                                          "WHERE type = ? AND value = ? AND "
+                                          "origin = ?")));
   CSX_ASSIGN_OR_RETURN(
       writer->find_id,
-      Statement::Prepare(db, "SELECT data FROM indicators WHERE id = ?"));
+      Statement::Prepare(db, absl::StrCat(kSelectVersion, "WHERE id = ?")));
   CSX_ASSIGN_OR_RETURN(
       writer->put,
       Statement::Prepare(
           db,
           "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
-          "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
-          "(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+          "expired, valid_until, tags, sectors, seq) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
           "type=excluded.type, value=excluded.value, origin=excluded.origin, "
           "modified=excluded.modified, revoked=excluded.revoked, "
           "expired=excluded.expired, valid_until=excluded.valid_until, "
-          "tags=excluded.tags, sectors=excluded.sectors, ip_lo=excluded.ip_lo, "
-          "ip_hi=excluded.ip_hi, data=excluded.data"));
+          "tags=excluded.tags, sectors=excluded.sectors, seq=excluded.seq"));
   CSX_ASSIGN_OR_RETURN(
       writer->append_change,
       Statement::Prepare(db,
@@ -595,7 +632,7 @@ void SqliteStore::ReleaseReader(std::unique_ptr<ReaderConnection> reader) {
 absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(Statement s,
-                       r.Prepare("SELECT data FROM indicators WHERE id = ?"));
+                       r.Prepare(absl::StrCat(kSelectVersion, "WHERE id = ?")));
   s.BindText(1, id);
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
@@ -612,10 +649,8 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
     const size_t n = std::min(kChunk, ids.size() - begin);
     std::vector<std::string> marks(n, "?");
     CSX_ASSIGN_OR_RETURN(
-        Statement s,
-        r.Prepare(absl::StrCat("SELECT data FROM indicators WHERE id "
-                               "IN (",
-                               absl::StrJoin(marks, ","), ")")));
+        Statement s, r.Prepare(absl::StrCat(kSelectVersion, "WHERE id IN (",
+                                            absl::StrJoin(marks, ","), ")")));
     for (size_t i = 0; i < n; ++i) {
       s.BindText(static_cast<int>(i + 1), ids[begin + i]);
     }
@@ -652,9 +687,10 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   if (!f.origin.empty()) where.push_back("origin = ?");
   if (f.modified_since) where.push_back("modified >= ?");
   if (!f.include_revoked) where.push_back("revoked = 0");
-  std::string sql =
-      absl::StrCat("SELECT rid, data FROM indicators WHERE ",
-                   absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
+  std::string sql = absl::StrCat(
+      "SELECT rid, data FROM indicators CROSS JOIN changes "
+      "USING(seq) WHERE ",
+      absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(Statement s, r.Prepare(sql));
   int i = 1;
