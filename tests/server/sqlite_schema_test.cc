@@ -110,30 +110,38 @@ class SqliteSchemaTest : public ::testing::Test {
     return row.ok() && *row ? s->ColumnInt(0) : -1;
   }
 
+  // Runs one INSERT with `ind`'s serialised version bound last.
+  void Insert(const std::string& sql, const v1::Indicator& ind,
+              int version_param) {
+    auto db = OpenSqlite(path_, /*read_only=*/false);
+    ASSERT_THAT(db, IsOk());
+    auto s = Statement::Prepare(db->get(), sql);
+    ASSERT_THAT(s, IsOk());
+    s->BindText(1, ind.id());
+    s->BindBlob(version_param, ind.SerializeAsString());
+    if (version_param > 2) {
+      s->BindInt(2, ind.type());
+      s->BindText(3, ind.value());
+      s->BindText(4, ind.origin());
+      s->BindInt(5, ind.revoked() ? 1 : 0);
+      s->BindText(6, absl::StrCat("|", ind.tags(0), "|"));
+    }
+    ASSERT_THAT(s->Run(), IsOk());
+  }
+
   void PutChange(int op, const v1::Indicator& ind) {
-    Sql(absl::StrCat(
-        "INSERT INTO changes(op, time, indicator_id, data) "
-        "VALUES (",
-        op, ", 1, '", ind.id(), "', x'", Hex(ind.SerializeAsString()), "')"));
+    Insert(absl::StrCat("INSERT INTO changes(op, time, indicator_id, data) "
+                        "VALUES (",
+                        op, ", 1, ?, ?)"),
+           ind, 2);
   }
 
   void PutRow(const v1::Indicator& ind) {
-    Sql(absl::StrCat(
+    Insert(
         "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
-        "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES ('",
-        ind.id(), "', ", ind.type(), ", '", ind.value(), "', '", ind.origin(),
-        "', 1, ", ind.revoked() ? 1 : 0, ", 0, NULL, '|", ind.tags(0),
-        "|', '', NULL, NULL, x'", Hex(ind.SerializeAsString()), "')"));
-  }
-
-  static std::string Hex(const std::string& bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-    return out;
+        "expired, valid_until, tags, sectors, ip_lo, ip_hi, data) VALUES "
+        "(?, ?, ?, ?, 1, ?, 0, NULL, ?, '', NULL, NULL, ?)",
+        ind, 7);
   }
 
   std::string dir_;

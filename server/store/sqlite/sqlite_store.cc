@@ -74,10 +74,10 @@ CREATE TABLE IF NOT EXISTS audit(
   hash BLOB NOT NULL) STRICT;
 )sql";
 
-// The current version of the indicators a WHERE clause that follows selects.
-// CROSS JOIN keeps the indicators as the outer loop.
-constexpr absl::string_view kSelectVersion =
-    "SELECT data FROM indicators CROSS JOIN changes USING(seq) ";
+// Indicator rows with their current version; CROSS JOIN keeps the
+// indicators as the outer loop.
+constexpr absl::string_view kRowsWithVersion =
+    "FROM indicators CROSS JOIN changes USING(seq) ";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -473,12 +473,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_RETURN_IF_ERROR(Migrate(db));
   CSX_ASSIGN_OR_RETURN(
       writer->find_key,
-      Statement::Prepare(db, absl::StrCat(kSelectVersion,
+      Statement::Prepare(db, absl::StrCat("SELECT data ", kRowsWithVersion,
                                           "WHERE type = ? AND value = ? AND "
                                           "origin = ?")));
   CSX_ASSIGN_OR_RETURN(
       writer->find_id,
-      Statement::Prepare(db, absl::StrCat(kSelectVersion, "WHERE id = ?")));
+      Statement::Prepare(
+          db, absl::StrCat("SELECT data ", kRowsWithVersion, "WHERE id = ?")));
   CSX_ASSIGN_OR_RETURN(
       writer->put,
       Statement::Prepare(
@@ -632,7 +633,8 @@ void SqliteStore::ReleaseReader(std::unique_ptr<ReaderConnection> reader) {
 absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(Statement s,
-                       r.Prepare(absl::StrCat(kSelectVersion, "WHERE id = ?")));
+                       r.Prepare(absl::StrCat("SELECT data ", kRowsWithVersion,
+                                              "WHERE id = ?")));
   s.BindText(1, id);
   CSX_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("id: no indicator ", id));
@@ -649,7 +651,8 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
     const size_t n = std::min(kChunk, ids.size() - begin);
     std::vector<std::string> marks(n, "?");
     CSX_ASSIGN_OR_RETURN(
-        Statement s, r.Prepare(absl::StrCat(kSelectVersion, "WHERE id IN (",
+        Statement s, r.Prepare(absl::StrCat("SELECT data ", kRowsWithVersion,
+                                            "WHERE id IN (",
                                             absl::StrJoin(marks, ","), ")")));
     for (size_t i = 0; i < n; ++i) {
       s.BindText(static_cast<int>(i + 1), ids[begin + i]);
@@ -687,10 +690,9 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   if (!f.origin.empty()) where.push_back("origin = ?");
   if (f.modified_since) where.push_back("modified >= ?");
   if (!f.include_revoked) where.push_back("revoked = 0");
-  std::string sql = absl::StrCat(
-      "SELECT rid, data FROM indicators CROSS JOIN changes "
-      "USING(seq) WHERE ",
-      absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
+  std::string sql =
+      absl::StrCat("SELECT rid, data ", kRowsWithVersion, "WHERE ",
+                   absl::StrJoin(where, " AND "), " ORDER BY rid LIMIT ?");
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(Statement s, r.Prepare(sql));
   int i = 1;
