@@ -122,11 +122,15 @@ class FederationTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out)["id"];
   }
-  // The indicator `id` as `org` holds it, or null.
+  // The indicator `id` as `org` holds it, or null when the node answers that
+  // it holds no such indicator. Any other failure of the call fails the test:
+  // it says nothing about what the node holds.
   json Held(const std::string& org, const std::string& id) {
     auto r = Csx(org, orgs[org].reader, {"get", id});
-    if (r.exit_code != 0) return nullptr;
-    return json::parse(r.out);
+    if (r.exit_code == 0) return json::parse(r.out);
+    EXPECT_EQ(r.exit_code, 1) << org << ": " << r.err;
+    EXPECT_THAT(r.err, ::testing::HasSubstr("no indicator")) << org;
+    return nullptr;
   }
   // Waits until `pred` holds for the indicator at `org`; returns the time.
   double WaitFor(const std::string& org, const std::string& id,
