@@ -85,7 +85,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   std::unique_ptr<Daemon> d(new Daemon());
   d->config_ = config;
   const std::string& db_path = config.store().sqlite();
-  CSX_ASSIGN_OR_RETURN(d->store_, SqliteStore::Open(db_path));
+  CSX_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> sqlite,
+                       SqliteStore::Open(db_path));
+  if (auto took = sqlite->integrity_check()) {
+    spdlog::info(
+        "store: integrity check of {} passed in {}", db_path,
+        absl::FormatDuration(absl::Trunc(*took, absl::Milliseconds(1))));
+  } else {
+    spdlog::info(
+        "store: {} was closed cleanly and is unchanged since; integrity "
+        "check skipped",
+        db_path);
+  }
+  d->store_ = std::move(sqlite);
   Store* store = d->store_.get();
   CSX_ASSIGN_OR_RETURN(d->metrics_,
                        Metrics::Create(config.node().metrics_listen(), kVersion,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -317,6 +318,45 @@ TEST(LifecycleTest, CorruptDatabaseIsRefused) {
       {BinDir() + "/server/csxd", "--config", f.node->config_path()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out + r.err, HasSubstr("store"));
+}
+
+// The full integrity check reads the whole file (minutes for a large
+// store): it runs at every start except after a clean stop by csxd.
+TEST(LifecycleTest, OnlyAStoreNotClosedCleanlyIsCheckedAtStart) {
+  auto count = [](const std::string& log, const std::string& text) {
+    size_t n = 0;
+    for (size_t at = log.find(text); at != std::string::npos;
+         at = log.find(text, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::string checked = "integrity check of";
+  const std::string skipped = "integrity check skipped";
+  NodeFixture f;
+  ASSERT_TRUE(f.node->Start());
+  EXPECT_EQ(count(f.node->log(), checked), 1u);  // a new store
+  auto submit = [&](const std::string& value) {
+    return f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", value})
+        .exit_code;
+  };
+  ASSERT_EQ(submit("192.0.2.1"), 0);
+  ASSERT_EQ(f.node->Terminate(), 0);
+  EXPECT_TRUE(std::filesystem::exists(f.node->db_path() + ".clean"));
+
+  ASSERT_TRUE(f.node->Start());
+  EXPECT_EQ(count(f.node->log(), checked), 1u);
+  EXPECT_EQ(count(f.node->log(), skipped), 1u);
+  EXPECT_FALSE(std::filesystem::exists(f.node->db_path() + ".clean"));
+  ASSERT_EQ(submit("192.0.2.2"), 0);
+  f.node->Kill9();
+
+  ASSERT_TRUE(f.node->Start());
+  EXPECT_EQ(count(f.node->log(), checked), 2u);
+  EXPECT_EQ(count(f.node->log(), skipped), 1u);
+  auto q = f.Csx(f.reader, {"-o", "jsonl", "query"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 2) << q.out;
 }
 
 }  // namespace

@@ -13,8 +13,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "server/store/sqlite/clean_mark.h"
 
 namespace csx {
 namespace {
@@ -459,6 +461,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const std::string& path, std::function<absl::Status(int fd)> sync_log) {
+  // Read and removed before anything is written: a crash from here on
+  // leaves no mark, and the next open checks the file.
+  const bool unchanged = ClosedCleanlyAndUnchanged(path);
+  CSX_RETURN_IF_ERROR(ClearCleanMark(path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
   auto writer = std::make_unique<Writer>();
   CSX_ASSIGN_OR_RETURN(writer->db, OpenSqlite(path, /*read_only=*/false));
@@ -545,7 +551,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_ASSIGN_OR_RETURN(
       store->syncer_, OpenLog(path, std::move(sync_log), db, store->log_file_));
   store->writer_ = std::move(writer);
-  CSX_RETURN_IF_ERROR(store->CheckIntegrity());
+  if (!unchanged) {
+    const absl::Time start = absl::Now();
+    CSX_RETURN_IF_ERROR(store->CheckIntegrity());
+    store->integrity_check_ = absl::Now() - start;
+  }
+  store->opened_ = true;
   return store;
 }
 
@@ -586,7 +597,22 @@ absl::Status SqliteStore::Inspect(const std::string& path) {
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  const bool healthy = opened_ && syncer_->failure().ok();
+  // The last connection to close copies the log into the database and
+  // removes it; a read-only one cannot, so the checkpointer's goes last.
+  writer_.reset();
+  {
+    absl::MutexLock lock(&readers_mu_);
+    idle_readers_.clear();
+  }
+  checkpointer_.reset();
+  syncer_.reset();
+  log_file_.reset();
+  // Without a mark (a log left behind, a failed flush, no room for the
+  // mark) the next open checks the whole file, as after a crash.
+  if (healthy) MarkClosedCleanly(path_).IgnoreError();
+}
 
 absl::StatusOr<std::unique_ptr<Transaction>> SqliteStore::Begin() {
   write_mu_.Lock();

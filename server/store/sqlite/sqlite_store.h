@@ -13,11 +13,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/store/sqlite/log_syncer.h"
 #include "server/store/sqlite/sqlite_handle.h"
 #include "server/store/sqlite/wal_checkpointer.h"
@@ -66,6 +68,12 @@ class SqliteStore : public Store {
       const std::string& org, int limit) override;
   absl::Status CheckIntegrity() override;
   std::string Describe() const override { return "sqlite:" + path_; }
+  // How long the integrity check took when the store was opened, or
+  // nothing when it was skipped: the store was closed cleanly by csxd and
+  // its file has not changed since (clean_mark.h).
+  std::optional<absl::Duration> integrity_check() const {
+    return integrity_check_;
+  }
 
  private:
   class Writer;
@@ -78,6 +86,8 @@ class SqliteStore : public Store {
   void ReleaseReader(std::unique_ptr<ReaderConnection> reader);
 
   const std::string path_;
+  bool opened_ = false;  // Open() succeeded: a clean close may be marked
+  std::optional<absl::Duration> integrity_check_;
   absl::Mutex write_mu_;  // held by the open transaction
   // Declared before writer_: they outlive the writer's last commit.
   std::unique_ptr<WalCheckpointer> checkpointer_;
