@@ -8,6 +8,8 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/service/counts_cache.h"
 
 namespace csx {
 namespace {
@@ -33,15 +35,15 @@ ClientMetric Value(double v, std::vector<ClientMetric::Label> labels) {
   return m;
 }
 
-// Reads the store's counts at scrape time, so that they are never stale and
-// cost nothing between scrapes.
+// Reads the store's counts at scrape time, so that they cost nothing
+// between scrapes; on a large store, at most every so often (CountsCache).
 class StoreCollector : public prometheus::Collectable {
  public:
   explicit StoreCollector(Metrics::CountsSource counts)
-      : counts_(std::move(counts)) {}
+      : counts_(std::move(counts), [] { return absl::Now(); }) {}
 
   std::vector<MetricFamily> Collect() const override {
-    auto c = counts_();
+    auto c = counts_.Get();
     if (!c.ok()) return {};
     const uint64_t inactive = c->indicators - c->active;
     const uint64_t expired = inactive - std::min(inactive, c->revoked);
@@ -67,7 +69,7 @@ class StoreCollector : public prometheus::Collectable {
   }
 
  private:
-  Metrics::CountsSource counts_;
+  mutable CountsCache counts_;
 };
 
 }  // namespace

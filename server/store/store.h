@@ -149,7 +149,10 @@ class Store {
                                                              int limit) = 0;
   // The audit head anchor written with the last record: (seq, hash).
   virtual absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() = 0;
+  // Counts every row: about a second per table at ten million indicators.
   virtual absl::StatusOr<StoreCounts> Counts() = 0;
+  // The seq of the newest change-log entry (0: none); one index lookup.
+  virtual absl::StatusOr<uint64_t> FeedHead() = 0;
   // Queued sightings for partner `org`, oldest first.
   virtual absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) = 0;

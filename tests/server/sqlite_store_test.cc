@@ -133,6 +133,9 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareFlushesAndAllSurviveReopening) {
   ASSERT_THAT(counts, IsOk());
   EXPECT_EQ(counts->indicators, uint64_t{kThreads * kEach});
   EXPECT_EQ(counts->feed_head, uint64_t{kThreads * kEach});
+  auto head = (*reopened)->FeedHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(*head, uint64_t{kThreads * kEach});
 }
 
 TEST_F(SqliteStoreTest, AFailedFlushStopsWritesUntilTheStoreIsReopened) {

@@ -851,6 +851,14 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() {
   return c;
 }
 
+absl::StatusOr<uint64_t> SqliteStore::FeedHead() {
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  CSX_ASSIGN_OR_RETURN(Statement s,
+                       r.Prepare("SELECT coalesce(max(seq), 0) FROM changes"));
+  CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<uint64_t>(s.ColumnInt(0)) : 0;
+}
+
 absl::StatusOr<bool> SqliteStore::Delivered(const std::string& org,
                                             const std::string& indicator_id) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());

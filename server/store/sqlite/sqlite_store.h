@@ -59,6 +59,7 @@ class SqliteStore : public Store {
                                                      int limit) override;
   absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
   absl::StatusOr<StoreCounts> Counts() override;
+  absl::StatusOr<uint64_t> FeedHead() override;
   absl::StatusOr<bool> Delivered(const std::string& org,
                                  const std::string& indicator_id) override;
   absl::StatusOr<absl::Time> DeliveriesRecordedSince() override;
