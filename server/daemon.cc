@@ -12,12 +12,14 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "server/config/config_loader.h"
 #include "server/core/principal_mapper.h"
 #include "server/memory.h"
 #include "server/service/rpc_metrics.h"
 #include "server/service/tls_credentials.h"
+#include "server/store/sqlite/clean_mark.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace csx {
@@ -85,8 +87,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   std::unique_ptr<Daemon> d(new Daemon());
   d->config_ = config;
   const std::string& db_path = config.store().sqlite();
+  // Said before, not only after: on a large store the check takes a minute
+  // and an upgrade of the schema several, with nothing else in the log.
+  if (std::filesystem::exists(db_path) && !ClosedCleanlyAndUnchanged(db_path)) {
+    spdlog::info(
+        "store: {} was not closed cleanly by csxd or has changed since: its "
+        "integrity is checked when it is opened, which reads the whole file",
+        db_path);
+  }
+  const absl::Time opening = absl::Now();
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> sqlite,
                        SqliteStore::Open(db_path));
+  if (const absl::Duration took = absl::Now() - opening;
+      took > absl::Seconds(1)) {
+    spdlog::info(
+        "store: {} opened in {}", db_path,
+        absl::FormatDuration(absl::Trunc(took, absl::Milliseconds(1))));
+  }
   if (auto took = sqlite->integrity_check()) {
     spdlog::info(
         "store: integrity check of {} passed in {}", db_path,

@@ -333,9 +333,11 @@ TEST(LifecycleTest, OnlyAStoreNotClosedCleanlyIsCheckedAtStart) {
   };
   const std::string checked = "integrity check of";
   const std::string skipped = "integrity check skipped";
+  const std::string announced = "was not closed cleanly by csxd";
   NodeFixture f;
   ASSERT_TRUE(f.node->Start());
   EXPECT_EQ(count(f.node->log(), checked), 1u);  // a new store
+  EXPECT_EQ(count(f.node->log(), announced), 0u);
   auto submit = [&](const std::string& value) {
     return f.Csx(f.analyst, {"submit", "--type", "ipv4", "--value", value})
         .exit_code;
@@ -354,6 +356,10 @@ TEST(LifecycleTest, OnlyAStoreNotClosedCleanlyIsCheckedAtStart) {
   ASSERT_TRUE(f.node->Start());
   EXPECT_EQ(count(f.node->log(), checked), 2u);
   EXPECT_EQ(count(f.node->log(), skipped), 1u);
+  // Said before the check starts, only for the store that needs it.
+  EXPECT_EQ(count(f.node->log(), announced), 1u);
+  EXPECT_LT(f.node->log().find(announced),
+            f.node->log().rfind("integrity check of"));
   auto q = f.Csx(f.reader, {"-o", "jsonl", "query"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 2) << q.out;
