@@ -19,7 +19,6 @@
 #include "server/memory.h"
 #include "server/service/rpc_metrics.h"
 #include "server/service/tls_credentials.h"
-#include "server/store/sqlite/clean_mark.h"
 #include "server/store/sqlite/sqlite_store.h"
 
 namespace csx {
@@ -87,17 +86,20 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   std::unique_ptr<Daemon> d(new Daemon());
   d->config_ = config;
   const std::string& db_path = config.store().sqlite();
-  // Said before, not only after: on a large store the check takes a minute
-  // and an upgrade of the schema several, with nothing else in the log.
-  if (std::filesystem::exists(db_path) && !ClosedCleanlyAndUnchanged(db_path)) {
+  const absl::Time opening = absl::Now();
+  SqliteStore::Options open_options;
+  // Said before, not only after: on a large store the check takes a minute,
+  // with nothing else in the log.
+  const bool existed = std::filesystem::exists(db_path);
+  open_options.before_integrity_check = [&db_path, existed] {
+    if (!existed) return;  // a new store: nothing to read
     spdlog::info(
         "store: {} was not closed cleanly by csxd or has changed since: its "
         "integrity is checked when it is opened, which reads the whole file",
         db_path);
-  }
-  const absl::Time opening = absl::Now();
+  };
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> sqlite,
-                       SqliteStore::Open(db_path));
+                       SqliteStore::Open(db_path, std::move(open_options)));
   if (const absl::Duration took = absl::Now() - opening;
       took > absl::Seconds(1)) {
     spdlog::info(

@@ -4,7 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "tests/integration/test_env.h"
 #include "tests/status_matchers.h"
 
 namespace csx {
@@ -32,15 +32,6 @@ v1::Indicator Domain(const std::string& id) {
 
 class CleanMarkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("csx-clean-", getpid()))
-               .string();
-    std::filesystem::create_directories(dir_);
-    path_ = dir_ + "/csx.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // Opens the store, writes one indicator and closes it.
   void OpenWriteClose(const std::string& id) {
     auto store = SqliteStore::Open(path_);
@@ -51,9 +42,9 @@ class CleanMarkTest : public ::testing::Test {
                 IsOk());
     ASSERT_THAT((*txn)->Commit(), IsOk());
   }
-  bool Exists(const std::string& path) { return std::filesystem::exists(path); }
 
-  std::string dir_, path_;
+  testing::TempDir dir_;
+  const std::string path_ = dir_.File("csx.db");
 };
 
 TEST_F(CleanMarkTest, AStoreClosedCleanlyIsNotCheckedAgain) {
@@ -64,15 +55,15 @@ TEST_F(CleanMarkTest, AStoreClosedCleanlyIsNotCheckedAgain) {
     EXPECT_TRUE((*store)->integrity_check().has_value());
   }
   // ... and leaves a mark and no log when it is closed.
-  EXPECT_TRUE(Exists(path_ + ".clean"));
-  EXPECT_FALSE(Exists(path_ + "-wal"));
+  EXPECT_TRUE(std::filesystem::exists(path_ + ".clean"));
+  EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
   EXPECT_TRUE(ClosedCleanlyAndUnchanged(path_));
 
   auto store = SqliteStore::Open(path_);
   ASSERT_THAT(store, IsOk());
   EXPECT_FALSE((*store)->integrity_check().has_value());
   // The mark is gone while the store is open: a crash now leaves none.
-  EXPECT_FALSE(Exists(path_ + ".clean"));
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".clean"));
   EXPECT_FALSE(ClosedCleanlyAndUnchanged(path_));
   auto got = (*store)->Get("a");
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kNotFound));
@@ -125,7 +116,7 @@ TEST_F(CleanMarkTest, ALogBesideTheFileMeansItWasNotClosedCleanly) {
 TEST_F(CleanMarkTest, AStoreThatFailedToOpenLeavesNoMark) {
   std::ofstream(path_) << std::string(8192, 'x');  // not a database
   EXPECT_FALSE(SqliteStore::Open(path_).ok());
-  EXPECT_FALSE(Exists(path_ + ".clean"));
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".clean"));
 }
 
 TEST_F(CleanMarkTest, ClearingWithoutAMarkIsFine) {

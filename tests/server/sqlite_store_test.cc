@@ -23,6 +23,14 @@ using ::csx::testing::IsOk;
 using ::csx::testing::StatusIs;
 using ::testing::HasSubstr;
 
+// Options whose log flush is `sync_log` instead of fdatasync().
+SqliteStore::Options WithLogFlush(
+    std::function<absl::Status(int fd)> sync_log) {
+  SqliteStore::Options o;
+  o.sync_log = std::move(sync_log);
+  return o;
+}
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,14 +76,15 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, TheFeedServesAChangeOnlyOnceItsLogIsFlushed) {
   std::atomic<bool> hold{false};
   absl::Notification flushing, release;
-  auto store = SqliteStore::Open(path_, [&](int fd) -> absl::Status {
-    if (hold.exchange(false)) {
-      flushing.Notify();
-      release.WaitForNotification();
-    }
-    return fdatasync(fd) == 0 ? absl::OkStatus()
-                              : absl::InternalError("fdatasync");
-  });
+  auto store = SqliteStore::Open(
+      path_, WithLogFlush([&](int fd) -> absl::Status {
+        if (hold.exchange(false)) {
+          flushing.Notify();
+          release.WaitForNotification();
+        }
+        return fdatasync(fd) == 0 ? absl::OkStatus()
+                                  : absl::InternalError("fdatasync");
+      }));
   ASSERT_THAT(store, IsOk());
   Store& s = **store;
   hold = true;
@@ -101,11 +110,12 @@ TEST_F(SqliteStoreTest, TheFeedServesAChangeOnlyOnceItsLogIsFlushed) {
 
 TEST_F(SqliteStoreTest, ConcurrentCommitsShareFlushesAndAllSurviveReopening) {
   std::atomic<int> flushes{0};
-  auto store = SqliteStore::Open(path_, [&](int fd) -> absl::Status {
-    ++flushes;
-    return fdatasync(fd) == 0 ? absl::OkStatus()
-                              : absl::InternalError("fdatasync");
-  });
+  auto store = SqliteStore::Open(
+      path_, WithLogFlush([&](int fd) -> absl::Status {
+        ++flushes;
+        return fdatasync(fd) == 0 ? absl::OkStatus()
+                                  : absl::InternalError("fdatasync");
+      }));
   ASSERT_THAT(store, IsOk());
   constexpr int kThreads = 8, kEach = 50;
   std::vector<std::thread> threads;
@@ -141,11 +151,12 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareFlushesAndAllSurviveReopening) {
 TEST_F(SqliteStoreTest, AFailedFlushStopsWritesUntilTheStoreIsReopened) {
   std::atomic<bool> fail{false};
   {
-    auto store = SqliteStore::Open(path_, [&](int fd) -> absl::Status {
-      if (fail) return absl::InternalError("store: flushing failed: EIO");
-      return fdatasync(fd) == 0 ? absl::OkStatus()
-                                : absl::InternalError("fdatasync");
-    });
+    auto store = SqliteStore::Open(
+        path_, WithLogFlush([&](int fd) -> absl::Status {
+          if (fail) return absl::InternalError("store: flushing failed: EIO");
+          return fdatasync(fd) == 0 ? absl::OkStatus()
+                                    : absl::InternalError("fdatasync");
+        }));
     ASSERT_THAT(store, IsOk());
     ASSERT_THAT((*store)->AwaitDurable(PutUnsynced(**store, 1)), IsOk());
     fail = true;

@@ -24,9 +24,10 @@ std::string MarkPath(const std::string& database) {
   return database + ".clean";
 }
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
+// A log beside the database: it was not closed cleanly, or is still open.
+bool HasLog(const std::string& database) {
+  std::error_code ec;
+  return std::filesystem::exists(database + "-wal", ec) || ec;
 }
 
 // What the file looks like now, or nothing when it cannot be read.
@@ -57,7 +58,7 @@ absl::Status SyncDirectoryOf(const std::string& path) {
 }  // namespace
 
 bool ClosedCleanlyAndUnchanged(const std::string& database) {
-  if (Exists(database + "-wal")) return false;
+  if (HasLog(database)) return false;
   std::ifstream in(MarkPath(database));
   if (!in) return false;
   std::stringstream mark;
@@ -67,7 +68,7 @@ bool ClosedCleanlyAndUnchanged(const std::string& database) {
 }
 
 absl::Status MarkClosedCleanly(const std::string& database) {
-  if (Exists(database + "-wal")) {
+  if (HasLog(database)) {
     return absl::FailedPreconditionError(
         absl::StrCat("store: ", database, "-wal is still there"));
   }

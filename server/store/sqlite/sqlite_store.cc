@@ -456,11 +456,11 @@ class SqliteStore::SqliteTransaction : public Transaction {
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const std::string& path) {
-  return Open(path, nullptr);
+  return Open(path, Options());
 }
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
-    const std::string& path, std::function<absl::Status(int fd)> sync_log) {
+    const std::string& path, Options options) {
   // Read and removed before anything is written: a crash from here on
   // leaves no mark, and the next open checks the file.
   const bool unchanged = ClosedCleanlyAndUnchanged(path);
@@ -549,9 +549,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                        WalCheckpointer::Start(path, &store->write_mu_));
   store->checkpointer_->Attach(db);
   CSX_ASSIGN_OR_RETURN(
-      store->syncer_, OpenLog(path, std::move(sync_log), db, store->log_file_));
+      store->syncer_,
+      OpenLog(path, std::move(options.sync_log), db, store->log_file_));
   store->writer_ = std::move(writer);
   if (!unchanged) {
+    if (options.before_integrity_check) options.before_integrity_check();
     const absl::Time start = absl::Now();
     CSX_RETURN_IF_ERROR(store->CheckIntegrity());
     store->integrity_check_ = absl::Now() - start;
@@ -607,8 +609,6 @@ SqliteStore::~SqliteStore() {
     idle_readers_.clear();
   }
   checkpointer_.reset();
-  syncer_.reset();
-  log_file_.reset();
   // Without a mark (a log left behind, a failed flush, no room for the
   // mark) the next open checks the whole file, as after a crash.
   if (healthy) MarkClosedCleanly(path_).IgnoreError();

@@ -32,12 +32,18 @@ class SqliteStore : public Store {
   // Opens (creating if needed) the database at `path`, applies the schema and
   // checks the file's integrity. Fails with DataLoss on a corrupt file,
   // FailedPrecondition when the file cannot be opened or written.
+  struct Options {
+    // For tests: flushes the log instead of fdatasync() on its file
+    // descriptor.
+    std::function<absl::Status(int fd)> sync_log;
+    // Called just before the integrity check, which reads the whole file;
+    // not called when the check is skipped (clean_mark.h).
+    std::function<void()> before_integrity_check;
+  };
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& path);
-  // For tests: `sync_log` flushes the log instead of fdatasync() on its
-  // file descriptor.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
-      const std::string& path, std::function<absl::Status(int fd)> sync_log);
+      const std::string& path, Options options);
 
   // Checks an existing database without changing it (csxd --check-config):
   // it opens, passes the integrity check and has a schema this build
