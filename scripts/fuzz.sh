@@ -20,19 +20,38 @@ seed=${CSX_FUZZ_SEED:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dir/fuzz-artifacts"
-failed=0
-for name in canonical config csv jsonl stix misp; do
-  bin="$dir/tests/fuzz/${name}_fuzz"
+# One target per core at a time (CSX_FUZZ_JOBS, default nproc): each
+# libFuzzer run is single-threaded.
+jobs=${CSX_FUZZ_JOBS:-$(nproc)}
+targets=(canonical config csv jsonl stix misp)
+run_one() {
+  local name=$1 rc=0
+  "$dir/tests/fuzz/${name}_fuzz" -seed="$seed" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$dir/fuzz-artifacts/${name}-" "$work/$name" >"$work/$name.log" 2>&1 || rc=$?
+  echo "$rc" >"$work/$name.rc"
+}
+running=0
+for name in "${targets[@]}"; do
   mkdir -p "$work/$name"
   cp tests/fuzz/corpus/"$name"/* "$work/$name/"
   echo "== fuzz $name (${seconds} s)"
-  if ! "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/fuzz-artifacts/${name}-" \
-    "$work/$name" >"$work/$name.log" 2>&1; then
+  run_one "$name" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+failed=0
+for name in "${targets[@]}"; do
+  if [ "$(cat "$work/$name.rc")" != 0 ]; then
     echo "fuzz $name FAILED:" >&2
     tail -40 "$work/$name.log" >&2
     failed=1
   else
+    echo -n "$name: "
     grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$work/$name.log" |
       tr '\n' ' '
     echo

@@ -11,11 +11,10 @@
 #include "absl/time/clock.h"
 
 namespace csx::taxii {
-namespace {
+// Deleters of the OpenSSL objects TlsContext::Material owns; named, not
+// anonymous, since the Material's members use them.
+namespace tls_context_internal {
 
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
 };
@@ -35,6 +34,13 @@ struct NamesFree {
 };
 struct CrlFree {
   void operator()(X509_CRL* c) const { X509_CRL_free(c); }
+};
+
+}  // namespace tls_context_internal
+namespace {
+
+struct FileCloser {
+  void operator()(FILE* f) const { std::fclose(f); }
 };
 
 absl::StatusOr<std::unique_ptr<FILE, FileCloser>> Open(
@@ -61,11 +67,12 @@ int AcceptMissingCrl(int ok, X509_STORE_CTX* ctx) {
 }  // namespace
 
 struct TlsContext::Material {
-  std::unique_ptr<X509, X509Free> cert;
-  std::unique_ptr<STACK_OF(X509), ChainFree> chain;
-  std::unique_ptr<EVP_PKEY, KeyFree> key;
-  std::unique_ptr<X509_STORE, StoreFree> store;
-  std::unique_ptr<STACK_OF(X509_NAME), NamesFree> ca_names;
+  std::unique_ptr<X509, tls_context_internal::X509Free> cert;
+  std::unique_ptr<STACK_OF(X509), tls_context_internal::ChainFree> chain;
+  std::unique_ptr<EVP_PKEY, tls_context_internal::KeyFree> key;
+  std::unique_ptr<X509_STORE, tls_context_internal::StoreFree> store;
+  std::unique_ptr<STACK_OF(X509_NAME), tls_context_internal::NamesFree>
+      ca_names;
 };
 
 TlsContext::TlsContext(v1::TlsSection tls)
@@ -124,7 +131,7 @@ absl::StatusOr<std::shared_ptr<const TlsContext::Material>> TlsContext::Load(
   if (!tls.crl().empty()) {
     auto f = Open("tls.crl", tls.crl());
     if (!f.ok()) return f.status();
-    std::unique_ptr<X509_CRL, CrlFree> crl(
+    std::unique_ptr<X509_CRL, tls_context_internal::CrlFree> crl(
         PEM_read_X509_CRL(f->get(), nullptr, nullptr, nullptr));
     if (!crl || X509_STORE_add_crl(m->store.get(), crl.get()) != 1) {
       ERR_clear_error();

@@ -11,6 +11,7 @@
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/timestamps.h"
 #include "tests/status_matchers.h"
 
 namespace csx::formats {
@@ -18,12 +19,9 @@ namespace {
 
 using ::csx::testing::IsOk;
 using ::csx::testing::StatusIs;
+using ::csx::testing::Ts;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-google::protobuf::Timestamp Ts(const char* text) {
-  return ToProto(*ParseTime(text));
-}
 
 TEST(CsvReaderTest, ReadsEveryInputField) {
   const std::string csv =

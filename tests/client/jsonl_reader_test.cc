@@ -7,6 +7,7 @@
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/timestamps.h"
 #include "tests/status_matchers.h"
 
 namespace csx::formats {
@@ -14,13 +15,10 @@ namespace {
 
 using ::csx::testing::IsOk;
 using ::csx::testing::StatusIs;
+using ::csx::testing::Ts;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-google::protobuf::Timestamp Ts(const char* text) {
-  return ToProto(*ParseTime(text));
-}
 
 TEST(JsonlReaderTest, ReadsEveryInputField) {
   auto records = ReadJsonl(

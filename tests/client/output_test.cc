@@ -14,6 +14,7 @@
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/timestamps.h"
 #include "tests/status_matchers.h"
 
 namespace csx::formats {
@@ -21,11 +22,8 @@ namespace {
 
 using ::csx::testing::IsOk;
 using ::csx::testing::StatusIs;
+using ::csx::testing::Ts;
 using ::testing::HasSubstr;
-
-google::protobuf::Timestamp Ts(const char* text) {
-  return ToProto(*ParseTime(text));
-}
 
 // An indicator with every field set.
 v1::Indicator FullIndicator() {
