@@ -384,6 +384,7 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
   const Principal& who = *p.who;
   v1::SubmitResponse& response = p.response;
   std::vector<std::string> ids;
+  bool expect_new = true;
   const int n = static_cast<int>(p.inputs.size());
   for (int i = 0; i < n; ++i) {
     v1::SubmitResult* result = response.add_results();
@@ -395,14 +396,29 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
       continue;
     }
     const ValidInput& in = *p.inputs[i];
-    CSX_ASSIGN_OR_RETURN(auto existing,
-                         txn.FindByKey(in.type, in.value, options_.org));
-    v1::Indicator ind = existing ? Merge(*existing, in, now)
-                                 : NewIndicator(in, std::move(p.new_ids[i]),
-                                                options_.org, who.name, now);
-    ind.clear_warnings();
-    for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
-    CSX_RETURN_IF_ERROR(txn.PutVersion(v1::OP_UPSERT, now, ind).status());
+    std::optional<v1::Indicator> existing;
+    v1::Indicator ind;
+    bool stored = false;
+    // While the values of a submission are new, each is stored by an insert
+    // that fails if the value exists; after a value that existed, each is
+    // looked up first, as a resubmitted list merges value after value.
+    if (expect_new) {
+      ind = NewIndicator(in, p.new_ids[i], options_.org, who.name, now);
+      for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
+      CSX_ASSIGN_OR_RETURN(auto seq, txn.PutIfNew(v1::OP_UPSERT, now, ind));
+      stored = seq.has_value();
+    }
+    if (!stored) {
+      CSX_ASSIGN_OR_RETURN(existing,
+                           txn.FindByKey(in.type, in.value, options_.org));
+      ind = existing ? Merge(*existing, in, now)
+                     : NewIndicator(in, std::move(p.new_ids[i]), options_.org,
+                                    who.name, now);
+      ind.clear_warnings();
+      for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
+      CSX_RETURN_IF_ERROR(txn.PutVersion(v1::OP_UPSERT, now, ind).status());
+    }
+    expect_new = !existing.has_value();
     result->set_outcome(existing ? v1::OUTCOME_MERGED : v1::OUTCOME_CREATED);
     result->set_id(ind.id());
     *result->mutable_warnings() = ind.warnings();

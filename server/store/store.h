@@ -91,6 +91,11 @@ class Transaction {
   // entry holding it (`op` at `time`); returns the entry's seq.
   virtual absl::StatusOr<uint64_t> PutVersion(
       v1::ChangeOp op, absl::Time time, const v1::Indicator& indicator) = 0;
+  // As PutVersion for a new indicator, unless one of the same (type, value,
+  // origin) exists: then nothing is written and the result is nullopt. A
+  // bulk load of new values pays one lookup of the key instead of two.
+  virtual absl::StatusOr<std::optional<uint64_t>> PutIfNew(
+      v1::ChangeOp op, absl::Time time, const v1::Indicator& indicator) = 0;
   // The last audit record's hash (empty when there is none).
   virtual absl::StatusOr<std::string> LastAuditHash() = 0;
   // Appends an audit record; `record.seq` is assigned by the store.

@@ -192,6 +192,51 @@ TEST_F(NodeTest, ValueWithoutTypeFindsEveryTypeItIsValidFor) {
   EXPECT_TRUE(found("no such thing!").empty());
 }
 
+TEST_F(NodeTest, ABatchMixingNewAndKnownValuesStoresEachValueOnce) {
+  auto lists = Warninglists::Create(v1::WarninglistSection());
+  ASSERT_THAT(lists, IsOk());
+  node_->SetWarninglists(
+      std::make_shared<const Warninglists>(std::move(*lists)));
+  auto first =
+      SubmitOk({Input("domain", "a.example"), Input("domain", "b.example")});
+  ASSERT_EQ(first.created(), 2u);
+  // Known, new, known, new twice, warninglisted new: each outcome and each
+  // stored version as if the values had been submitted one by one.
+  auto mixed = Input("domain", "b.example");
+  mixed.add_tags("again");
+  auto second =
+      SubmitOk({Input("domain", "a.example"), Input("domain", "c.example"),
+                mixed, Input("domain", "d.example"),
+                Input("domain", "D.example."), Input("ipv4", "192.0.2.1")});
+  EXPECT_EQ(second.created(), 3u);
+  EXPECT_EQ(second.merged(), 3u);
+  std::vector<v1::SubmitOutcome> outcomes;
+  for (const auto& r : second.results()) outcomes.push_back(r.outcome());
+  EXPECT_THAT(outcomes,
+              ::testing::ElementsAre(v1::OUTCOME_MERGED, v1::OUTCOME_CREATED,
+                                     v1::OUTCOME_MERGED, v1::OUTCOME_CREATED,
+                                     v1::OUTCOME_MERGED, v1::OUTCOME_CREATED));
+  EXPECT_EQ(second.results(0).id(), first.results(0).id());
+  EXPECT_EQ(second.results(2).id(), first.results(1).id());
+  EXPECT_EQ(second.results(4).id(), second.results(3).id());
+  auto b = node_->Get(reader_, first.results(1).id());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(b->version(), 2u);
+  EXPECT_THAT(b->tags(), ::testing::ElementsAre("again"));
+  auto d = node_->Get(reader_, second.results(3).id());
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->version(), 2u);
+  auto doc = node_->Get(reader_, second.results(5).id());
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->version(), 1u);
+  EXPECT_EQ(doc->warnings_size(), 1);
+  EXPECT_EQ(second.results(5).warnings_size(), 1);
+  // Four values, six versions in the feed besides the first two.
+  auto feed = node_->Pull(reader_, "", 100);
+  ASSERT_THAT(feed, IsOk());
+  EXPECT_EQ(feed->entries_size(), 8);
+}
+
 TEST_F(NodeTest, ResubmissionMerges) {
   auto in = Input("url", "HTTP://Evil.Example:80/a?b");
   in.set_confidence(30);

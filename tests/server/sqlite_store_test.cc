@@ -148,6 +148,54 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareFlushesAndAllSurviveReopening) {
   EXPECT_EQ(*head, uint64_t{kThreads * kEach});
 }
 
+TEST_F(SqliteStoreTest, PutIfNewStoresANewValueAndLeavesAKnownOneAlone) {
+  auto store = SqliteStore::Open(path_);
+  ASSERT_THAT(store, IsOk());
+  v1::Indicator first = Domain(1);
+  first.set_description("first");
+  v1::Indicator same_value = Domain(1);
+  same_value.set_id("id-other");
+  same_value.set_description("second");
+  {
+    auto txn = (*store)->Begin();
+    ASSERT_THAT(txn, IsOk());
+    auto seq = (*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), first);
+    ASSERT_THAT(seq, IsOk());
+    ASSERT_TRUE(seq->has_value());
+    // Seen at once in the same transaction, by key and by id.
+    auto found = (*txn)->FindByKey(v1::DOMAIN, "host1.example", "cl.csirt");
+    ASSERT_THAT(found, IsOk());
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->description(), "first");
+    // Another id with the same (type, value, origin) writes nothing.
+    auto again = (*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), same_value);
+    ASSERT_THAT(again, IsOk());
+    EXPECT_FALSE(again->has_value());
+    ASSERT_THAT((*txn)->Commit(), IsOk());
+  }
+  auto got = (*store)->Get("id-1");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->description(), "first");
+  EXPECT_THAT((*store)->Get("id-other"), StatusIs(absl::StatusCode::kNotFound));
+  // One log entry, and the row points at it.
+  auto entries = (*store)->ReadChanges(0, 100);
+  ASSERT_THAT(entries, IsOk());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].indicator().description(), "first");
+  auto head = (*store)->FeedHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(*head, (*entries)[0].seq());
+  // A rolled-back PutIfNew leaves nothing behind.
+  {
+    auto txn = (*store)->Begin();
+    ASSERT_THAT(txn, IsOk());
+    ASSERT_THAT((*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), Domain(2)),
+                IsOk());
+  }
+  EXPECT_THAT((*store)->Get("id-2"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(FeedSize(**store), 1u);
+}
+
 TEST_F(SqliteStoreTest, AFailedFlushStopsWritesUntilTheStoreIsReopened) {
   std::atomic<bool> fail{false};
   {

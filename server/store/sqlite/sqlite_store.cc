@@ -42,6 +42,12 @@ constexpr absl::string_view kIndicatorColumns = R"sql(
   seq INTEGER NOT NULL,
   UNIQUE(type, value, origin)) STRICT)sql";
 
+// The insert of an indicators row; BindRow binds its parameters.
+constexpr absl::string_view kInsertRow =
+    "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
+    "expired, valid_until, tags, sectors, seq) VALUES "
+    "(?,?,?,?,?,?,?,?,?,?,?)";
+
 // Lookups by value go through the (type, value, origin) key, one probe per
 // type the value is valid for; containment is answered by exact lookups of
 // the covering values on it (common/ip_address.h CoveringValuesOf).
@@ -240,9 +246,9 @@ absl::StatusOr<v1::Indicator> ParseIndicator(absl::string_view blob) {
 class SqliteStore::Writer {
  public:
   SqliteDbPtr db;
-  std::optional<Statement> find_key, find_id, put, append_change, last_audit,
-      append_audit, set_head, due_expiry, set_meta, enqueue_sighting,
-      delete_sighting, record_delivery;
+  std::optional<Statement> find_key, find_id, put, put_new, set_seq,
+      append_change, last_audit, append_audit, set_head, due_expiry, set_meta,
+      enqueue_sighting, delete_sighting, record_delivery;
 };
 
 // A reader connection of the pool and the statements prepared on it (the
@@ -302,30 +308,27 @@ class SqliteStore::SqliteTransaction : public Transaction {
   absl::StatusOr<uint64_t> PutVersion(v1::ChangeOp op, absl::Time time,
                                       const v1::Indicator& ind) override {
     // The version goes to the log; the row points at it.
-    Statement& c = *w_.append_change;
-    c.BindInt(1, op);
-    c.BindInt(2, Micros(time));
-    c.BindText(3, ind.id());
-    c.BindBlob(4, ind.SerializeAsString());
-    CSX_RETURN_IF_ERROR(c.Run());
-    last_seq_ = static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
+    CSX_RETURN_IF_ERROR(AppendChange(op, time, ind));
     Statement& s = *w_.put;
-    s.BindText(1, ind.id());
-    s.BindInt(2, ind.type());
-    s.BindText(3, ind.value());
-    s.BindText(4, ind.origin());
-    s.BindInt(5, Micros(FromProto(ind.modified())));
-    s.BindInt(6, ind.revoked() ? 1 : 0);
-    s.BindInt(7, ind.expired() ? 1 : 0);
-    if (IsSet(ind.valid_until())) {
-      s.BindInt(8, Micros(FromProto(ind.valid_until())));
-    } else {
-      s.BindNull(8);
-    }
-    s.BindText(9, JoinDelimited(ind.tags()));
-    s.BindText(10, JoinDelimited(ind.sectors()));
-    s.BindInt(11, static_cast<int64_t>(last_seq_));
+    BindRow(s, ind, static_cast<int64_t>(last_seq_));
     CSX_RETURN_IF_ERROR(s.Run());
+    return last_seq_;
+  }
+
+  absl::StatusOr<std::optional<uint64_t>> PutIfNew(
+      v1::ChangeOp op, absl::Time time, const v1::Indicator& ind) override {
+    // The insert is the key's only lookup. The row points at no entry until
+    // the version is appended, in this same transaction.
+    Statement& s = *w_.put_new;
+    BindRow(s, ind, 0);
+    CSX_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(w_.db.get()) == 0) return std::nullopt;
+    const int64_t rid = sqlite3_last_insert_rowid(w_.db.get());
+    CSX_RETURN_IF_ERROR(AppendChange(op, time, ind));
+    Statement& u = *w_.set_seq;
+    u.BindInt(1, static_cast<int64_t>(last_seq_));
+    u.BindInt(2, rid);
+    CSX_RETURN_IF_ERROR(u.Run());
     return last_seq_;
   }
 
@@ -430,6 +433,38 @@ class SqliteStore::SqliteTransaction : public Transaction {
   }
 
  private:
+  // Appends `ind` to the change log; last_seq_ is its entry.
+  absl::Status AppendChange(v1::ChangeOp op, absl::Time time,
+                            const v1::Indicator& ind) {
+    Statement& c = *w_.append_change;
+    c.BindInt(1, op);
+    c.BindInt(2, Micros(time));
+    c.BindText(3, ind.id());
+    c.BindBlob(4, ind.SerializeAsString());
+    CSX_RETURN_IF_ERROR(c.Run());
+    last_seq_ = static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
+    return absl::OkStatus();
+  }
+
+  // Binds the indicators row of `ind` (the parameters of kInsertRow).
+  static void BindRow(Statement& s, const v1::Indicator& ind, int64_t seq) {
+    s.BindText(1, ind.id());
+    s.BindInt(2, ind.type());
+    s.BindText(3, ind.value());
+    s.BindText(4, ind.origin());
+    s.BindInt(5, Micros(FromProto(ind.modified())));
+    s.BindInt(6, ind.revoked() ? 1 : 0);
+    s.BindInt(7, ind.expired() ? 1 : 0);
+    if (IsSet(ind.valid_until())) {
+      s.BindInt(8, Micros(FromProto(ind.valid_until())));
+    } else {
+      s.BindNull(8);
+    }
+    s.BindText(9, JoinDelimited(ind.tags()));
+    s.BindText(10, JoinDelimited(ind.sectors()));
+    s.BindInt(11, seq);
+  }
+
   static absl::StatusOr<std::optional<v1::Indicator>> One(Statement& s) {
     auto row = s.Step();
     if (!row.ok()) {
@@ -487,16 +522,25 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       Statement::Prepare(
           db, absl::StrCat("SELECT data ", kRowsWithVersion, "WHERE id = ?")));
   CSX_ASSIGN_OR_RETURN(
+      writer->put_new,
+      Statement::Prepare(db, absl::StrCat(kInsertRow,
+                                          " ON CONFLICT(type, value, origin) "
+                                          "DO NOTHING")));
+  CSX_ASSIGN_OR_RETURN(
+      writer->set_seq,
+      Statement::Prepare(db, "UPDATE indicators SET seq = ? WHERE rid = ?"));
+  CSX_ASSIGN_OR_RETURN(
       writer->put,
       Statement::Prepare(
-          db,
-          "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
-          "expired, valid_until, tags, sectors, seq) VALUES "
-          "(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-          "type=excluded.type, value=excluded.value, origin=excluded.origin, "
-          "modified=excluded.modified, revoked=excluded.revoked, "
-          "expired=excluded.expired, valid_until=excluded.valid_until, "
-          "tags=excluded.tags, sectors=excluded.sectors, seq=excluded.seq"));
+          db, absl::StrCat(
+                  kInsertRow,
+                  " ON CONFLICT(id) DO UPDATE SET "
+                  "type=excluded.type, value=excluded.value, "
+                  "origin=excluded.origin, "
+                  "modified=excluded.modified, revoked=excluded.revoked, "
+                  "expired=excluded.expired, valid_until=excluded.valid_until, "
+                  "tags=excluded.tags, sectors=excluded.sectors, "
+                  "seq=excluded.seq")));
   CSX_ASSIGN_OR_RETURN(
       writer->append_change,
       Statement::Prepare(db,
