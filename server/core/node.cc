@@ -27,6 +27,12 @@ constexpr uint32_t kDefaultPullLimit = 1000;
 constexpr int kMaxPullScans = 8;
 constexpr int kExpiryBatch = 1000;
 
+// Replaces the warnings of `ind` with this submission's warninglist hits.
+void SetWarnings(const std::vector<WarninglistHit>& hits, v1::Indicator& ind) {
+  ind.clear_warnings();
+  for (const auto& h : hits) *ind.add_warnings() = h.warning;
+}
+
 // (type, canonical value) for every type `raw` is a valid value of: a
 // stored value is canonical, so these are the only keys it can be stored
 // under.
@@ -400,11 +406,11 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
     v1::Indicator ind;
     bool stored = false;
     // While the values of a submission are new, each is stored by an insert
-    // that fails if the value exists; after a value that existed, each is
-    // looked up first, as a resubmitted list merges value after value.
+    // that does nothing if the value exists; after a value that existed, each
+    // is looked up first, as a resubmitted list merges value after value.
     if (expect_new) {
       ind = NewIndicator(in, p.new_ids[i], options_.org, who.name, now);
-      for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
+      SetWarnings(p.hits[i], ind);
       CSX_ASSIGN_OR_RETURN(auto seq, txn.PutIfNew(v1::OP_UPSERT, now, ind));
       stored = seq.has_value();
     }
@@ -414,8 +420,7 @@ absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,
       ind = existing ? Merge(*existing, in, now)
                      : NewIndicator(in, std::move(p.new_ids[i]), options_.org,
                                     who.name, now);
-      ind.clear_warnings();
-      for (const auto& h : p.hits[i]) *ind.add_warnings() = h.warning;
+      SetWarnings(p.hits[i], ind);
       CSX_RETURN_IF_ERROR(txn.PutVersion(v1::OP_UPSERT, now, ind).status());
     }
     expect_new = !existing.has_value();
