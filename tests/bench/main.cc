@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--unary-seconds", opt.unary_seconds, "unary phase length")
       ->capture_default_str();
+  app.add_option("--unary-trace", opt.unary_trace,
+                 "write each open-loop submission's send time and latency "
+                 "(ms from the phase's start, tab-separated) to this file");
   app.add_option("--samples", opt.propagation_samples,
                  "propagation probes per phase")
       ->capture_default_str();

@@ -19,6 +19,7 @@ struct Options {
   int batch = 1000;
   double unary_rate = 1000;  // offered submissions/s
   double unary_seconds = 5;
+  std::string unary_trace;  // file for each open-loop request's latency
   int propagation_samples = 1000;
   double background_rate = 10000;  // indicators/s during propagation
   uint64_t query_n = 10000000;

@@ -1,11 +1,13 @@
 // Single-indicator submissions from 8 concurrent clients: latency at a fixed
 // offered rate (measured from the scheduled send time, so that a stall
 // counts against every request it delays), then the saturation rate.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "tests/bench/generator.h"
 #include "tests/bench/scenarios.h"
@@ -46,6 +48,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   // Open loop at the offered rate.
   absl::Mutex mu;
   std::vector<double> latencies;
+  std::vector<std::pair<double, double>> trace;  // (due, latency) ms
   const auto interval =
       std::chrono::duration<double>(kClients / ctx.options.unary_rate);
   const auto start = Clock::now() + std::chrono::milliseconds(100);
@@ -56,6 +59,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
     threads.emplace_back([&, c] {
       auto stub = v1::IndicatorService::NewStub(channels[c]);
       std::vector<double> mine;
+      std::vector<std::pair<double, double>> mine_trace;
       for (int k = 0; k < per_client; ++k) {
         const auto due =
             start + std::chrono::duration_cast<Clock::duration>(
@@ -69,9 +73,13 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
         mine.push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - due)
                 .count());
+        mine_trace.emplace_back(
+            std::chrono::duration<double, std::milli>(due - start).count(),
+            mine.back());
       }
       absl::MutexLock lock(&mu);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
+      trace.insert(trace.end(), mine_trace.begin(), mine_trace.end());
     });
   }
   for (auto& t : threads) t.join();
@@ -80,6 +88,20 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   ctx.report->AddInfo("unary", "p50 ms" + at, Percentile(latencies, 50));
   ctx.report->AddMax("unary", "p99 ms" + at, Percentile(latencies, 99), 5);
   ctx.report->AddInfo("unary", "p99.9 ms" + at, Percentile(latencies, 99.9));
+  if (!ctx.options.unary_trace.empty()) {
+    std::sort(trace.begin(), trace.end());
+    // The phase's start on CLOCK_MONOTONIC, as `perf record -k mono` and
+    // `perf trace` print their times.
+    std::string text = absl::StrFormat(
+        "# start %.6f s CLOCK_MONOTONIC\n",
+        std::chrono::duration<double>(start.time_since_epoch()).count());
+    for (const auto& [due, latency] : trace) {
+      absl::StrAppend(&text, absl::StrFormat("%.3f\t%.3f\n", due, latency));
+    }
+    if (absl::Status s = WriteText(ctx.options.unary_trace, text); !s.ok()) {
+      return s;
+    }
+  }
 
   // Closed loop: as fast as 8 clients go.
   std::atomic<uint64_t> done{0};
