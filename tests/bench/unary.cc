@@ -47,7 +47,6 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
 
   // Open loop at the offered rate.
   absl::Mutex mu;
-  std::vector<double> latencies;
   std::vector<std::pair<double, double>> trace;  // (due, latency) ms
   const auto interval =
       std::chrono::duration<double>(kClients / ctx.options.unary_rate);
@@ -58,8 +57,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
       auto stub = v1::IndicatorService::NewStub(channels[c]);
-      std::vector<double> mine;
-      std::vector<std::pair<double, double>> mine_trace;
+      std::vector<std::pair<double, double>> mine;
       for (int k = 0; k < per_client; ++k) {
         const auto due =
             start + std::chrono::duration_cast<Clock::duration>(
@@ -70,20 +68,20 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
         v1::SubmitResponse resp;
         grpc::ClientContext call;
         if (!stub->SubmitBatch(&call, req, &resp).ok()) ++errors;
-        mine.push_back(
+        mine.emplace_back(
+            std::chrono::duration<double, std::milli>(due - start).count(),
             std::chrono::duration<double, std::milli>(Clock::now() - due)
                 .count());
-        mine_trace.emplace_back(
-            std::chrono::duration<double, std::milli>(due - start).count(),
-            mine.back());
       }
       absl::MutexLock lock(&mu);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
-      trace.insert(trace.end(), mine_trace.begin(), mine_trace.end());
+      trace.insert(trace.end(), mine.begin(), mine.end());
     });
   }
   for (auto& t : threads) t.join();
   threads.clear();
+  std::vector<double> latencies;
+  latencies.reserve(trace.size());
+  for (const auto& sample : trace) latencies.push_back(sample.second);
   const std::string at = absl::StrCat(" at ", ctx.options.unary_rate, "/s");
   ctx.report->AddInfo("unary", "p50 ms" + at, Percentile(latencies, 50));
   ctx.report->AddMax("unary", "p99 ms" + at, Percentile(latencies, 99), 5);
