@@ -644,9 +644,9 @@ absl::StatusOr<v1::Indicator> Node::Sight(const Principal& who,
   return ChangeOne(who, id, v1::OP_SIGHTING, "", count);
 }
 
-absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
-                                            const std::string& cursor,
-                                            uint32_t limit) {
+absl::StatusOr<Node::FeedPage> Node::ReadPage(const Principal& who,
+                                              const std::string& cursor,
+                                              uint32_t limit) {
   CSX_RETURN_IF_ERROR(Allow(who, Action::kPull));
   if (limit > options_.max_pull_limit) {
     return absl::InvalidArgumentError(
@@ -654,20 +654,26 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
   }
   if (limit == 0) limit = kDefaultPullLimit;
   CSX_ASSIGN_OR_RETURN(uint64_t seq, CursorPosition(cursor));
-  v1::PullResponse response;
+  FeedPage page;
+  if (who.org == options_.org) {
+    // This node's own principals see every entry as it is stored.
+    CSX_ASSIGN_OR_RETURN(
+        page.stored, store_->ReadChangeRecords(seq, static_cast<int>(limit)));
+    page.more = page.stored.size() == limit;
+    if (!page.stored.empty()) seq = page.stored.back().seq;
+    page.cursor = tokens_.Seal(TokenCodec::Kind::kCursor, seq);
+    if (!page.stored.empty()) events_->Served(who.org, page.stored.size());
+    return page;
+  }
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
   std::vector<std::string> agreements;  // that let the entries go
-  bool more = false;
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
-    const uint32_t want = limit - response.entries_size();
+    const uint32_t want = limit - static_cast<uint32_t>(page.shaped.size());
     CSX_ASSIGN_OR_RETURN(auto entries,
                          store_->ReadChanges(seq, static_cast<int>(want)));
-    more = entries.size() == want;
-    absl::flat_hash_map<std::string, v1::Indicator> current;
-    if (who.org != options_.org) {
-      CSX_ASSIGN_OR_RETURN(current, CurrentVersions(entries));
-    }
+    page.more = entries.size() == want;
+    CSX_ASSIGN_OR_RETURN(auto current, CurrentVersions(entries));
     for (auto& e : entries) {
       seq = e.seq();
       auto it = current.find(e.indicator().id());
@@ -677,31 +683,69 @@ absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
                                it == current.end() ? nullptr : &it->second,
                                *policy, now, &agreement));
       if (!view) continue;
-      *response.add_entries() = *std::move(view);
+      page.shaped.push_back(*std::move(view));
       if (!agreement.empty() && std::find(agreements.begin(), agreements.end(),
                                           agreement) == agreements.end()) {
         agreements.push_back(std::move(agreement));
       }
     }
-    if (!more || static_cast<uint32_t>(response.entries_size()) == limit) break;
+    if (!page.more || page.shaped.size() == limit) break;
   }
-  response.set_cursor(tokens_.Seal(TokenCodec::Kind::kCursor, seq));
-  response.set_more(more);
-  if (response.entries_size() > 0) {
+  page.cursor = tokens_.Seal(TokenCodec::Kind::kCursor, seq);
+  if (!page.shaped.empty()) {
     // Recorded before the entries leave: a revocation served later finds
     // every holder.
-    if (who.org != options_.org) {
-      std::vector<const v1::Indicator*> served;
-      served.reserve(response.entries_size());
-      for (const auto& e : response.entries()) served.push_back(&e.indicator());
-      CSX_RETURN_IF_ERROR(RecordDeliveries(
-          who, served,
-          absl::StrCat("seq=", response.entries(0).seq(), "..",
-                       response.entries(response.entries_size() - 1).seq()),
-          agreements));
-    }
-    events_->Served(who.org, static_cast<uint64_t>(response.entries_size()));
+    std::vector<const v1::Indicator*> served;
+    served.reserve(page.shaped.size());
+    for (const auto& e : page.shaped) served.push_back(&e.indicator());
+    CSX_RETURN_IF_ERROR(
+        RecordDeliveries(who, served,
+                         absl::StrCat("seq=", page.shaped.front().seq(), "..",
+                                      page.shaped.back().seq()),
+                         agreements));
+    events_->Served(who.org, page.shaped.size());
   }
+  return page;
+}
+
+absl::StatusOr<v1::PullResponse> Node::Pull(const Principal& who,
+                                            const std::string& cursor,
+                                            uint32_t limit) {
+  CSX_ASSIGN_OR_RETURN(FeedPage page, ReadPage(who, cursor, limit));
+  v1::PullResponse response;
+  response.mutable_entries()->Reserve(
+      static_cast<int>(page.stored.size() + page.shaped.size()));
+  for (const ChangeRecord& r : page.stored) {
+    CSX_RETURN_IF_ERROR(DecodeChange(r, response.add_entries()));
+  }
+  for (v1::FeedEntry& e : page.shaped) *response.add_entries() = std::move(e);
+  response.set_cursor(std::move(page.cursor));
+  response.set_more(page.more);
+  return response;
+}
+
+absl::StatusOr<v1::wire::PullResponse> Node::PullEncoded(
+    const Principal& who, const std::string& cursor, uint32_t limit) {
+  CSX_ASSIGN_OR_RETURN(FeedPage page, ReadPage(who, cursor, limit));
+  v1::wire::PullResponse response;
+  response.mutable_entries()->Reserve(
+      static_cast<int>(page.stored.size() + page.shaped.size()));
+  for (ChangeRecord& r : page.stored) {
+    v1::wire::FeedEntry* e = response.add_entries();
+    e->set_seq(r.seq);
+    e->set_op(r.op);
+    *e->mutable_time() = ToProto(r.time);
+    e->set_indicator(std::move(r.indicator));
+  }
+  for (const v1::FeedEntry& shaped : page.shaped) {
+    v1::wire::FeedEntry* e = response.add_entries();
+    e->set_seq(shaped.seq());
+    e->set_op(shaped.op());
+    *e->mutable_time() = shaped.time();
+    shaped.indicator().SerializeToString(e->mutable_indicator());
+  }
+  response.set_cursor(std::move(page.cursor));
+  response.set_more(page.more);
   return response;
 }
 

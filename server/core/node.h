@@ -23,6 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "csx/v1/feed_wire.pb.h"
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
 #include "server/core/group_commit.h"
@@ -108,6 +109,12 @@ class Node {
   absl::StatusOr<v1::PullResponse> Pull(const Principal& who,
                                         const std::string& cursor,
                                         uint32_t limit);
+  // The same page, encoded as the Pull RPC sends it: an entry that goes out
+  // as stored (every entry, for this node's own principals) carries the
+  // stored encoding of its version, not decoded and encoded again.
+  absl::StatusOr<v1::wire::PullResponse> PullEncoded(const Principal& who,
+                                                     const std::string& cursor,
+                                                     uint32_t limit);
   // A cursor from which Pull returns the entries committed after `t` (the
   // change log is in commit order, so its times only grow).
   absl::StatusOr<std::string> CursorAfter(absl::Time t);
@@ -204,6 +211,19 @@ class Node {
                                     absl::Time now) const;
   std::optional<v1::Indicator> View(const Principal& who,
                                     const v1::Indicator& ind);
+  // A page of the feed as `who` may see it, before it is encoded. Exactly
+  // one of `stored` (the entries as stored: what this node's own principals
+  // see) and `shaped` (the entries as made for a partner) is filled.
+  struct FeedPage {
+    std::vector<ChangeRecord> stored;
+    std::vector<v1::FeedEntry> shaped;
+    std::string cursor;
+    bool more = false;
+  };
+  // What Pull and PullEncoded serve; a partner's entries are recorded as
+  // delivered before it returns.
+  absl::StatusOr<FeedPage> ReadPage(const Principal& who,
+                                    const std::string& cursor, uint32_t limit);
   // A feed entry as `who` may see it. A revocation or expiry of an indicator
   // the partner may no longer see in full still reaches it as a tombstone
   // (id and state only) when the partner holds it (HeldBy), so that what it

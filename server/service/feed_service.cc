@@ -6,17 +6,43 @@
 
 namespace csx {
 
-grpc::Status FeedServiceImpl::Pull(grpc::ServerContext* ctx,
-                                   const v1::PullRequest* req,
-                                   v1::PullResponse* resp) {
+namespace {
+
+// Pull's place among FeedService's methods in service.proto (the index the
+// generated WithStreamedUnaryMethod_Pull uses).
+constexpr int kPullMethod = 0;
+
+}  // namespace
+
+FeedServiceImpl::FeedServiceImpl(Node* node, Authenticator* auth)
+    : node_(node), auth_(auth) {
+  // The generated handler would send a v1::PullResponse; this one sends the
+  // wire form, encoded alike.
+  MarkMethodStreamed(
+      kPullMethod,
+      new grpc::internal::StreamedUnaryHandler<v1::PullRequest,
+                                               v1::wire::PullResponse>(
+          [this](grpc::ServerContext* ctx, PullStream* stream) {
+            return EncodedPull(ctx, stream);
+          }));
+}
+
+grpc::Status FeedServiceImpl::EncodedPull(grpc::ServerContext* ctx,
+                                          PullStream* stream) {
   CSX_AUTHENTICATE(who, ctx);
+  v1::PullRequest req;
+  if (!stream->Read(&req)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "request: missing or unreadable");
+  }
   if (absl::Status s = node_->CheckRate(*who, Node::RateClass::kQuery);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  auto r = node_->Pull(*who, req->cursor(), req->limit());
+  auto r = node_->PullEncoded(*who, req.cursor(), req.limit());
   if (!r.ok()) return ToGrpcStatus(r.status());
-  *resp = std::move(*r);
+  // Sent with the status, as a unary response is.
+  stream->WriteLast(*r, grpc::WriteOptions());
   return grpc::Status::OK;
 }
 

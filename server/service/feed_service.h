@@ -1,8 +1,14 @@
 // FeedServiceImpl: the gRPC adapter of feed pull and live subscription.
-// Thread-safe; borrows the Node and Authenticator, which must outlive it.
+// Pull is answered with Node::PullEncoded's wire::PullResponse, which is
+// encoded as the PullResponse that clients decode: a stored version goes out
+// as stored. Thread-safe; borrows the Node and Authenticator, which must
+// outlive it.
 #ifndef CSX_SERVER_SERVICE_FEED_SERVICE_H_
 #define CSX_SERVER_SERVICE_FEED_SERVICE_H_
 
+#include <grpcpp/support/sync_stream.h>
+
+#include "csx/v1/feed_wire.pb.h"
 #include "csx/v1/service.grpc.pb.h"
 #include "server/core/node.h"
 #include "server/service/authenticator.h"
@@ -11,10 +17,8 @@ namespace csx {
 
 class FeedServiceImpl final : public v1::FeedService::Service {
  public:
-  FeedServiceImpl(Node* node, Authenticator* auth) : node_(node), auth_(auth) {}
+  FeedServiceImpl(Node* node, Authenticator* auth);
 
-  grpc::Status Pull(grpc::ServerContext* ctx, const v1::PullRequest* req,
-                    v1::PullResponse* resp) override;
   // Sends batches until caught up, then waits for new changes; ends when the
   // client cancels or the node shuts down.
   grpc::Status Subscribe(grpc::ServerContext* ctx,
@@ -22,6 +26,11 @@ class FeedServiceImpl final : public v1::FeedService::Service {
                          grpc::ServerWriter<v1::PullResponse>* writer) override;
 
  private:
+  using PullStream =
+      grpc::ServerUnaryStreamer<v1::PullRequest, v1::wire::PullResponse>;
+  // Pull: one request, one wire::PullResponse.
+  grpc::Status EncodedPull(grpc::ServerContext* ctx, PullStream* stream);
+
   Node* const node_;
   Authenticator* const auth_;
 };

@@ -21,6 +21,7 @@
 #include "common/ip_address.h"
 #include "csx/v1/indicator.pb.h"
 #include "csx/v1/service.pb.h"
+#include "server/store/change_record.h"
 
 namespace csx {
 
@@ -148,6 +149,9 @@ class Store {
   // Durable change-log entries with seq > after_seq, in order, at most
   // `limit`.
   virtual absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(
+      uint64_t after_seq, int limit) = 0;
+  // The same entries, their versions left encoded.
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ReadChangeRecords(
       uint64_t after_seq, int limit) = 0;
   // Audit records with seq > after_seq, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditRecord>> ReadAudit(uint64_t after_seq,

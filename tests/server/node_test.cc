@@ -446,6 +446,57 @@ TEST_F(NodePartnerTest, EveryReadPathAppliesTheAgreement) {
   EXPECT_EQ(node_->Pull(uk, "", 100)->entries_size(), 0);
 }
 
+TEST_F(NodePartnerTest, PullEncodedIsPullByteForByte) {
+  const std::string shared = Submit("shared.example", "AMBER", 80);
+  Submit("red.example", "RED", 80);
+  Submit("weak.example", "GREEN", 10);
+  const std::string later = Submit("later.example", "GREEN", 90);
+  ASSERT_THAT(node_->Revoke(analyst_, shared, "false positive"), IsOk());
+  ASSERT_THAT(node_->Sight(partner_, later, 2), IsOk());
+  for (const Principal* who : {&reader_, &partner_}) {
+    SCOPED_TRACE(who->org);
+    std::string cursor;
+    int pages = 0;
+    size_t entries = 0;
+    while (true) {
+      auto decoded = node_->Pull(*who, cursor, 2);
+      auto encoded = node_->PullEncoded(*who, cursor, 2);
+      ASSERT_THAT(decoded, IsOk());
+      ASSERT_THAT(encoded, IsOk());
+      // What the Pull RPC sends is what a client decodes as PullResponse.
+      EXPECT_EQ(encoded->SerializeAsString(), decoded->SerializeAsString());
+      EXPECT_EQ(encoded->entries_size(), decoded->entries_size());
+      entries += static_cast<size_t>(decoded->entries_size());
+      ++pages;
+      cursor = decoded->cursor();
+      if (!decoded->more()) break;
+    }
+    EXPECT_GT(pages, 1);
+    // The own org sees all six entries; the partner the shared form of the
+    // AMBER one, its withdrawal, the GREEN one and its sighting.
+    EXPECT_EQ(entries, who == &reader_ ? 6u : 4u);
+  }
+  // The own org's entries go out as the store holds them.
+  auto records = store_->ReadChangeRecords(0, 100);
+  ASSERT_THAT(records, IsOk());
+  auto own = node_->PullEncoded(reader_, "", 100);
+  ASSERT_THAT(own, IsOk());
+  ASSERT_EQ(static_cast<size_t>(own->entries_size()), records->size());
+  for (size_t i = 0; i < records->size(); ++i) {
+    const auto& e = own->entries(static_cast<int>(i));
+    EXPECT_EQ(e.seq(), (*records)[i].seq);
+    EXPECT_EQ(e.indicator(), (*records)[i].indicator);
+  }
+  // The partner's are its shared form: the reporter never leaves the node.
+  auto theirs = node_->PullEncoded(partner_, "", 100);
+  ASSERT_THAT(theirs, IsOk());
+  ASSERT_GT(theirs->entries_size(), 0);
+  v1::Indicator first;
+  ASSERT_TRUE(first.ParseFromString(theirs->entries(0).indicator()));
+  EXPECT_EQ(first.id(), shared);
+  EXPECT_EQ(first.reporter(), "");
+}
+
 TEST_F(NodePartnerTest, QueryPagesRevealNoHiddenRows) {
   // Visible and hidden rows interleaved, hidden ones last.
   std::set<std::string> visible;

@@ -802,6 +802,17 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
 
 absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(
     uint64_t after_seq, int limit) {
+  CSX_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+                       ReadChangeRecords(after_seq, limit));
+  std::vector<v1::FeedEntry> out(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    CSX_RETURN_IF_ERROR(DecodeChange(records[i], &out[i]));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> SqliteStore::ReadChangeRecords(
+    uint64_t after_seq, int limit) {
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   CSX_ASSIGN_OR_RETURN(
       Statement s,
@@ -811,21 +822,16 @@ absl::StatusOr<std::vector<v1::FeedEntry>> SqliteStore::ReadChanges(
   // A change a crash of the machine could still take back is not served.
   s.BindInt(2, static_cast<int64_t>(syncer_->durable_seq()));
   s.BindInt(3, limit);
-  std::vector<v1::FeedEntry> out;
+  std::vector<ChangeRecord> out;
+  out.reserve(static_cast<size_t>(std::max(limit, 0)));
   while (true) {
     CSX_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    v1::FeedEntry e;
-    e.set_seq(static_cast<uint64_t>(s.ColumnInt(0)));
-    e.set_op(static_cast<v1::ChangeOp>(s.ColumnInt(1)));
-    *e.mutable_time() = ToProto(absl::FromUnixMicros(s.ColumnInt(2)));
-    absl::string_view blob = s.ColumnBlob(3);
-    if (!e.mutable_indicator()->ParseFromArray(blob.data(),
-                                               static_cast<int>(blob.size()))) {
-      return absl::DataLossError(
-          absl::StrCat("store: unreadable change ", e.seq()));
-    }
-    out.push_back(std::move(e));
+    ChangeRecord& c = out.emplace_back();
+    c.seq = static_cast<uint64_t>(s.ColumnInt(0));
+    c.op = static_cast<v1::ChangeOp>(s.ColumnInt(1));
+    c.time = absl::FromUnixMicros(s.ColumnInt(2));
+    c.indicator = std::string(s.ColumnBlob(3));
   }
   return out;
 }

@@ -61,6 +61,8 @@ class SqliteStore : public Store {
   absl::StatusOr<QueryPage> Query(const QueryFilter& filter) override;
   absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(uint64_t after_seq,
                                                          int limit) override;
+  absl::StatusOr<std::vector<ChangeRecord>> ReadChangeRecords(
+      uint64_t after_seq, int limit) override;
   absl::StatusOr<std::vector<AuditRecord>> ReadAudit(uint64_t after_seq,
                                                      int limit) override;
   absl::StatusOr<std::pair<uint64_t, std::string>> AuditHead() override;
