@@ -4,6 +4,7 @@
 #include "server/store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -194,6 +195,55 @@ TEST_F(SqliteStoreTest, PutIfNewStoresANewValueAndLeavesAKnownOneAlone) {
   }
   EXPECT_THAT((*store)->Get("id-2"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(FeedSize(**store), 1u);
+}
+
+TEST_F(SqliteStoreTest, ANewRowPointsAtItsEntryAndNoSeqIsUsedTwice) {
+  auto put_new = [](Store& store, int i, bool commit) -> uint64_t {
+    auto txn = store.Begin();
+    EXPECT_THAT(txn, IsOk());
+    if (!txn.ok()) return 0;
+    auto seq = (*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), Domain(i));
+    EXPECT_THAT(seq, IsOk());
+    if (commit) {
+      EXPECT_THAT((*txn)->Commit(), IsOk());
+    }
+    return seq.ok() && seq->has_value() ? **seq : 0;
+  };
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_THAT(store, IsOk());
+    EXPECT_EQ(put_new(**store, 1, true), 1u);
+    EXPECT_EQ(put_new(**store, 2, true), 2u);
+    EXPECT_EQ(put_new(**store, 3, true), 3u);
+  }
+  // The newest entry and its row removed by hand: its seq stays used.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DELETE FROM indicators WHERE id = 'id-3';"
+                         "DELETE FROM changes WHERE seq = 3;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteStore::Open(path_);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ(put_new(**store, 4, true), 4u);
+  // A rolled-back transaction gives its seq back.
+  EXPECT_EQ(put_new(**store, 5, false), 5u);
+  EXPECT_EQ(put_new(**store, 6, true), 5u);
+  // Each row reads back its own version.
+  for (int i : {1, 2, 4, 6}) {
+    auto got = (*store)->Get(absl::StrCat("id-", i));
+    ASSERT_THAT(got, IsOk());
+    EXPECT_EQ(got->value(), absl::StrCat("host", i, ".example"));
+  }
+  auto entries = (*store)->ReadChanges(0, 100);
+  ASSERT_THAT(entries, IsOk());
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_EQ((*entries)[2].seq(), 4u);
+  EXPECT_EQ((*entries)[2].indicator().id(), "id-4");
+  EXPECT_EQ((*entries)[3].seq(), 5u);
+  EXPECT_EQ((*entries)[3].indicator().id(), "id-6");
 }
 
 TEST_F(SqliteStoreTest, AFailedFlushStopsWritesUntilTheStoreIsReopened) {

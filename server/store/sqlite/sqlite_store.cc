@@ -246,7 +246,7 @@ absl::StatusOr<v1::Indicator> ParseIndicator(absl::string_view blob) {
 class SqliteStore::Writer {
  public:
   SqliteDbPtr db;
-  std::optional<Statement> find_key, find_id, put, put_new, set_seq,
+  std::optional<Statement> find_key, find_id, put, put_new, log_end,
       append_change, last_audit, append_audit, set_head, due_expiry, set_meta,
       enqueue_sighting, delete_sighting, record_delivery;
 };
@@ -317,18 +317,14 @@ class SqliteStore::SqliteTransaction : public Transaction {
 
   absl::StatusOr<std::optional<uint64_t>> PutIfNew(
       v1::ChangeOp op, absl::Time time, const v1::Indicator& ind) override {
-    // The insert is the key's only lookup. The row points at no entry until
-    // the version is appended, in this same transaction.
+    // The insert is the key's only lookup. The row points at the entry the
+    // version is appended as next, in this same transaction.
+    CSX_ASSIGN_OR_RETURN(const uint64_t seq, NextSeq());
     Statement& s = *w_.put_new;
-    BindRow(s, ind, 0);
+    BindRow(s, ind, static_cast<int64_t>(seq));
     CSX_RETURN_IF_ERROR(s.Run());
     if (sqlite3_changes(w_.db.get()) == 0) return std::nullopt;
-    const int64_t rid = sqlite3_last_insert_rowid(w_.db.get());
     CSX_RETURN_IF_ERROR(AppendChange(op, time, ind));
-    Statement& u = *w_.set_seq;
-    u.BindInt(1, static_cast<int64_t>(last_seq_));
-    u.BindInt(2, rid);
-    CSX_RETURN_IF_ERROR(u.Run());
     return last_seq_;
   }
 
@@ -433,17 +429,35 @@ class SqliteStore::SqliteTransaction : public Transaction {
   }
 
  private:
-  // Appends `ind` to the change log; last_seq_ is its entry.
+  // Appends `ind` to the change log as entry NextSeq(); last_seq_ is it.
   absl::Status AppendChange(v1::ChangeOp op, absl::Time time,
                             const v1::Indicator& ind) {
+    CSX_ASSIGN_OR_RETURN(const uint64_t seq, NextSeq());
     Statement& c = *w_.append_change;
-    c.BindInt(1, op);
-    c.BindInt(2, Micros(time));
-    c.BindText(3, ind.id());
-    c.BindBlob(4, ind.SerializeAsString());
+    c.BindInt(1, static_cast<int64_t>(seq));
+    c.BindInt(2, op);
+    c.BindInt(3, Micros(time));
+    c.BindText(4, ind.id());
+    c.BindBlob(5, ind.SerializeAsString());
     CSX_RETURN_IF_ERROR(c.Run());
-    last_seq_ = static_cast<uint64_t>(sqlite3_last_insert_rowid(w_.db.get()));
+    last_seq_ = seq;
+    next_seq_ = seq + 1;
     return absl::OkStatus();
+  }
+
+  // The seq the next change-log entry gets: what AUTOINCREMENT would give
+  // (past every seq ever used, also of entries since removed), read once
+  // per transaction and counted on from there. A row can then point at its
+  // entry before the entry is written.
+  absl::StatusOr<uint64_t> NextSeq() {
+    if (next_seq_ != 0) return next_seq_;
+    Statement& s = *w_.log_end;
+    auto row = s.Step();
+    const int64_t end = row.ok() && *row ? s.ColumnInt(0) : 0;
+    s.Reset();
+    if (!row.ok()) return row.status();
+    next_seq_ = static_cast<uint64_t>(end) + 1;
+    return next_seq_;
   }
 
   // Binds the indicators row of `ind` (the parameters of kInsertRow).
@@ -485,6 +499,7 @@ class SqliteStore::SqliteTransaction : public Transaction {
   Writer& w_;
   const int64_t changes_at_begin_;
   uint64_t last_seq_ = 0;  // the last change-log entry written
+  uint64_t next_seq_ = 0;  // NextSeq(); 0: not read yet
   bool done_ = false;
   bool unlocked_ = false;
 };
@@ -527,8 +542,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                                           " ON CONFLICT(type, value, origin) "
                                           "DO NOTHING")));
   CSX_ASSIGN_OR_RETURN(
-      writer->set_seq,
-      Statement::Prepare(db, "UPDATE indicators SET seq = ? WHERE rid = ?"));
+      writer->log_end,
+      Statement::Prepare(
+          db,
+          "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+          "'changes'), 0), COALESCE((SELECT max(seq) FROM changes), 0))"));
   CSX_ASSIGN_OR_RETURN(
       writer->put,
       Statement::Prepare(
@@ -544,8 +562,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_ASSIGN_OR_RETURN(
       writer->append_change,
       Statement::Prepare(db,
-                         "INSERT INTO changes(op, time, indicator_id, data) "
-                         "VALUES (?,?,?,?)"));
+                         "INSERT INTO changes(seq, op, time, indicator_id, "
+                         "data) VALUES (?,?,?,?,?)"));
   CSX_ASSIGN_OR_RETURN(
       writer->last_audit,
       Statement::Prepare(db,
