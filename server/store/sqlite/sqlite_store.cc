@@ -604,9 +604,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       Statement::Prepare(db,
                          "INSERT OR IGNORE INTO deliveries(partner, "
                          "indicator_id) VALUES (?, ?)"));
-  // Checkpoints run on their own thread; the log is cut back to 64 MB
-  // when it restarts.
-  CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_size_limit=67108864"));
+  // Checkpoints run on their own thread. When the log restarts it keeps
+  // the length a bulk load gives it (WalCheckpointer::kInlinePages frames,
+  // about 270 MB) and is cut back only past that: a log cut shorter grows
+  // again in the next bulk load, and every block it grows into is zeroed
+  // by the kernel while the write lock is held.
+  constexpr int64_t kFrameBytes = 4096 + 24;  // a page and its frame header
+  CSX_RETURN_IF_ERROR(Exec(
+      db, absl::StrCat("PRAGMA journal_size_limit=",
+                       (WalCheckpointer::kInlinePages + 1024) * kFrameBytes)));
   CSX_ASSIGN_OR_RETURN(store->checkpointer_,
                        WalCheckpointer::Start(path, &store->write_mu_));
   store->checkpointer_->Attach(db);
