@@ -8,15 +8,17 @@ namespace csx {
 
 namespace {
 
-// Pull's place among FeedService's methods in service.proto (the index the
-// generated WithStreamedUnaryMethod_Pull uses).
+// The places of Pull and Subscribe among FeedService's methods in
+// service.proto (the indexes the generated WithStreamedUnaryMethod_Pull and
+// WithSplitStreamingMethod_Subscribe use).
 constexpr int kPullMethod = 0;
+constexpr int kSubscribeMethod = 1;
 
 }  // namespace
 
 FeedServiceImpl::FeedServiceImpl(Node* node, Authenticator* auth)
     : node_(node), auth_(auth) {
-  // The generated handler would send a v1::PullResponse; this one sends the
+  // The generated handlers would send v1::PullResponse; these send the
   // wire form, encoded alike.
   MarkMethodStreamed(
       kPullMethod,
@@ -24,6 +26,13 @@ FeedServiceImpl::FeedServiceImpl(Node* node, Authenticator* auth)
                                                v1::wire::PullResponse>(
           [this](grpc::ServerContext* ctx, PullStream* stream) {
             return EncodedPull(ctx, stream);
+          }));
+  MarkMethodStreamed(
+      kSubscribeMethod,
+      new grpc::internal::SplitServerStreamingHandler<v1::SubscribeRequest,
+                                                      v1::wire::PullResponse>(
+          [this](grpc::ServerContext* ctx, SubscribeStream* stream) {
+            return EncodedSubscribe(ctx, stream);
           }));
 }
 
@@ -46,31 +55,35 @@ grpc::Status FeedServiceImpl::EncodedPull(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status FeedServiceImpl::Subscribe(
-    grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
-    grpc::ServerWriter<v1::PullResponse>* writer) {
+grpc::Status FeedServiceImpl::EncodedSubscribe(grpc::ServerContext* ctx,
+                                               SubscribeStream* stream) {
   CSX_AUTHENTICATE(who, ctx);
+  v1::SubscribeRequest request;
+  if (!stream->Read(&request)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "request: missing or unreadable");
+  }
   // A live subscription counts as one call, however many batches it gets.
   if (absl::Status s = node_->CheckRate(*who, Node::RateClass::kQuery);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  if (req->heartbeat_seconds() > 3600) {
+  if (request.heartbeat_seconds() > 3600) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "heartbeat_seconds: at most 3600");
   }
-  const bool beats = req->heartbeat_seconds() > 0;
-  const absl::Duration heartbeat = absl::Seconds(req->heartbeat_seconds());
+  const bool beats = request.heartbeat_seconds() > 0;
+  const absl::Duration heartbeat = absl::Seconds(request.heartbeat_seconds());
   absl::Time last_write = absl::Now();
   bool caught_up = false;
-  std::string cursor = req->cursor();
+  std::string cursor = request.cursor();
   while (!ctx->IsCancelled() && !node_->stopping()) {
-    auto batch = node_->Pull(*who, cursor, req->max_batch());
+    auto batch = node_->PullEncoded(*who, cursor, request.max_batch());
     if (!batch.ok()) return ToGrpcStatus(batch.status());
     cursor = batch->cursor();
     const bool more = batch->more();
     if (batch->entries_size() > 0) {
-      if (!writer->Write(*batch)) break;
+      if (!stream->Write(*batch)) break;
       last_write = absl::Now();
     }
     // A beat when the catch-up is done, and whenever the stream has been
@@ -79,9 +92,9 @@ grpc::Status FeedServiceImpl::Subscribe(
     // cursor's progress.
     if (beats &&
         ((!more && !caught_up) || absl::Now() - last_write >= heartbeat)) {
-      v1::PullResponse beat;
+      v1::wire::PullResponse beat;
       beat.set_cursor(cursor);
-      if (!writer->Write(beat)) break;
+      if (!stream->Write(beat)) break;
       last_write = absl::Now();
     }
     if (more) continue;

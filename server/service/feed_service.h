@@ -1,7 +1,7 @@
 // FeedServiceImpl: the gRPC adapter of feed pull and live subscription.
-// Pull is answered with Node::PullEncoded's wire::PullResponse, which is
-// encoded as the PullResponse that clients decode: a stored version goes out
-// as stored. Thread-safe; borrows the Node and Authenticator, which must
+// Both answer with Node::PullEncoded's wire::PullResponse, which is encoded
+// as the PullResponse that clients decode: a stored version goes out as
+// stored. Thread-safe; borrows the Node and Authenticator, which must
 // outlive it.
 #ifndef CSX_SERVER_SERVICE_FEED_SERVICE_H_
 #define CSX_SERVER_SERVICE_FEED_SERVICE_H_
@@ -19,17 +19,17 @@ class FeedServiceImpl final : public v1::FeedService::Service {
  public:
   FeedServiceImpl(Node* node, Authenticator* auth);
 
-  // Sends batches until caught up, then waits for new changes; ends when the
-  // client cancels or the node shuts down.
-  grpc::Status Subscribe(grpc::ServerContext* ctx,
-                         const v1::SubscribeRequest* req,
-                         grpc::ServerWriter<v1::PullResponse>* writer) override;
-
  private:
   using PullStream =
       grpc::ServerUnaryStreamer<v1::PullRequest, v1::wire::PullResponse>;
+  using SubscribeStream =
+      grpc::ServerSplitStreamer<v1::SubscribeRequest, v1::wire::PullResponse>;
   // Pull: one request, one wire::PullResponse.
   grpc::Status EncodedPull(grpc::ServerContext* ctx, PullStream* stream);
+  // Subscribe: sends batches until caught up, then waits for new changes;
+  // ends when the client cancels or the node shuts down.
+  grpc::Status EncodedSubscribe(grpc::ServerContext* ctx,
+                                SubscribeStream* stream);
 
   Node* const node_;
   Authenticator* const auth_;

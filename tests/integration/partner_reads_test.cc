@@ -167,6 +167,50 @@ TEST_F(PartnerReadsTest, PullAndSubscribeCarryOnlyWhatTheAgreementAdmits) {
   }
 }
 
+TEST_F(PartnerReadsTest, TheOwnOrgPullsAndSubscribesToEveryEntryAsStored) {
+  auto feed = v1::FeedService::NewStub(Channel(f.reader));
+  auto indicators = v1::IndicatorService::NewStub(Channel(f.reader));
+  grpc::ClientContext pull_ctx;
+  v1::PullResponse pulled;
+  ASSERT_TRUE(feed->Pull(&pull_ctx, v1::PullRequest(), &pulled).ok());
+  ASSERT_EQ(pulled.entries_size(), 6);
+  for (const auto& e : pulled.entries()) {
+    // Each entry is the stored indicator in full, reporter included.
+    grpc::ClientContext get_ctx;
+    v1::GetRequest get;
+    get.set_id(e.indicator().id());
+    v1::Indicator stored;
+    ASSERT_TRUE(indicators->Get(&get_ctx, get, &stored).ok());
+    EXPECT_EQ(e.indicator().SerializeAsString(), stored.SerializeAsString());
+    EXPECT_FALSE(e.indicator().reporter().empty());
+    EXPECT_EQ(e.op(), v1::OP_UPSERT);
+    EXPECT_GT(e.time().seconds(), 0);
+  }
+  // The subscription's catch-up carries the same entries, then a beat.
+  grpc::ClientContext sub_ctx;
+  sub_ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(20));
+  v1::SubscribeRequest sub;
+  sub.set_heartbeat_seconds(1);
+  sub.set_max_batch(4);
+  auto reader = feed->Subscribe(&sub_ctx, sub);
+  std::vector<std::string> streamed;
+  v1::PullResponse batch;
+  while (reader->Read(&batch) && !batch.entries().empty()) {
+    for (const auto& e : batch.entries()) {
+      streamed.push_back(e.SerializeAsString());
+    }
+  }
+  ASSERT_EQ(streamed.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(streamed[static_cast<size_t>(i)],
+              pulled.entries(i).SerializeAsString());
+  }
+  EXPECT_EQ(batch.cursor(), pulled.cursor());
+  sub_ctx.TryCancel();
+  reader->Finish();
+}
+
 TEST_F(PartnerReadsTest, AdminCallsAndChangesAreRefusedToPartners) {
   for (const std::string& identity : {partner_reader_, f.partner_peer}) {
     SCOPED_TRACE(identity);
