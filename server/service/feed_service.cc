@@ -1,5 +1,7 @@
 #include "server/service/feed_service.h"
 
+#include <grpcpp/support/method_handler.h>
+
 #include "absl/time/clock.h"
 #include "server/core/ids.h"
 #include "server/service/grpc_status.h"
