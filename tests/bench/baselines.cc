@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/canonical.h"
@@ -15,7 +16,8 @@
 #include "tests/bench/scenarios.h"
 
 namespace csx::bench {
-namespace {
+// Not in the anonymous namespace: QueryBaselines::State holds one.
+namespace internal {
 
 // Receives submissions, lets gRPC parse them, and keeps nothing.
 class DiscardService final : public v1::IndicatorService::Service {
@@ -29,7 +31,43 @@ class DiscardService final : public v1::IndicatorService::Service {
     resp->set_created(n);
     return grpc::Status::OK;
   }
+
+  grpc::Status Query(grpc::ServerContext*, const v1::QueryRequest*,
+                     v1::QueryResponse* resp) override {
+    *resp = answer;
+    return grpc::Status::OK;
+  }
+
+  v1::QueryResponse answer;  // set before the server starts
 };
+
+// Serves `service` on 127.0.0.1 over the node's mutual TLS; `port` is the
+// port it got.
+std::unique_ptr<grpc::Server> StartDiscardServer(const std::string& certs,
+                                                 DiscardService& service,
+                                                 int& port) {
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = ReadText(certs + "/ca.crt");
+  options.pem_key_cert_pairs.push_back(
+      {ReadText(certs + "/node.key"), ReadText(certs + "/node.crt")});
+  grpc::ServerBuilder builder;
+  port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(options),
+                           &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (port == 0) return nullptr;
+  return server;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::DiscardService;
+using internal::StartDiscardServer;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
@@ -47,22 +85,10 @@ uint64_t Count(const std::vector<v1::SubmitRequest>& requests) {
 absl::StatusOr<double> TransportBaseline(
     const Context&, const std::string& certs,
     const std::vector<v1::SubmitRequest>& requests) {
-  grpc::SslServerCredentialsOptions options(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = ReadText(certs + "/ca.crt");
-  options.pem_key_cert_pairs.push_back(
-      {ReadText(certs + "/node.key"), ReadText(certs + "/node.crt")});
   DiscardService service;
-  grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(options),
-                           &port);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    return absl::InternalError("baseline server did not start");
-  }
+  auto server = StartDiscardServer(certs, service, port);
+  if (!server) return absl::InternalError("baseline server did not start");
   auto stub = v1::IndicatorService::NewStub(MakeChannel(
       absl::StrCat("127.0.0.1:", port), certs + "/ca.crt", certs + "/analyst"));
   auto seconds = StreamAll(*stub, requests);
@@ -128,6 +154,86 @@ absl::StatusOr<double> StorageBaseline(
   }
   const double seconds = Seconds(start);
   return static_cast<double>(row) / seconds;
+}
+
+struct QueryBaselines::State {
+  internal::DiscardService service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::IndicatorService::Stub> stub;
+  SqliteDbPtr db;
+  std::optional<Statement> lookup;
+};
+
+QueryBaselines::QueryBaselines(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+
+QueryBaselines::~QueryBaselines() {
+  if (state_->server) state_->server->Shutdown();
+}
+
+absl::StatusOr<std::unique_ptr<QueryBaselines>> QueryBaselines::Start(
+    const std::string& certs, const std::string& db_path,
+    v1::QueryResponse answer) {
+  auto state = std::make_unique<State>();
+  state->service.answer = std::move(answer);
+  int port = 0;
+  state->server = StartDiscardServer(certs, state->service, port);
+  if (!state->server) {
+    return absl::InternalError("query baseline server did not start");
+  }
+  state->stub = v1::IndicatorService::NewStub(MakeChannel(
+      absl::StrCat("127.0.0.1:", port), certs + "/ca.crt", certs + "/reader"));
+  auto db = OpenSqlite(db_path, /*read_only=*/true);
+  if (!db.ok()) return db.status();
+  state->db = *std::move(db);
+  // The statement of the node's exact query (SqliteStore::Query).
+  auto lookup = Statement::Prepare(
+      state->db.get(),
+      "SELECT rid, data FROM indicators CROSS JOIN changes USING(seq) "
+      "WHERE rid > 0 AND ((type = ? AND value = ?)) AND revoked = 0 "
+      "ORDER BY rid LIMIT 101");
+  if (!lookup.ok()) return lookup.status();
+  state->lookup.emplace(*std::move(lookup));
+  return std::unique_ptr<QueryBaselines>(new QueryBaselines(std::move(state)));
+}
+
+absl::StatusOr<double> QueryBaselines::TransportMs(
+    const v1::QueryRequest& req) {
+  v1::QueryResponse resp;
+  grpc::ClientContext call;
+  const auto t = std::chrono::steady_clock::now();
+  grpc::Status s = state_->stub->Query(&call, req, &resp);
+  const double ms = Seconds(t) * 1e3;
+  if (!s.ok()) {
+    return absl::InternalError("baseline Query: " + s.error_message());
+  }
+  return ms;
+}
+
+absl::StatusOr<double> QueryBaselines::StorageMs(v1::IndicatorType type,
+                                                 const std::string& value) {
+  Statement& s = *state_->lookup;
+  const auto t = std::chrono::steady_clock::now();
+  s.Reset();
+  s.BindInt(1, type);
+  s.BindText(2, value);
+  int found = 0;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const absl::string_view blob = s.ColumnBlob(1);
+    v1::Indicator ind;
+    if (!ind.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+      return absl::DataLossError("baseline lookup: unreadable version");
+    }
+    ++found;
+  }
+  const double ms = Seconds(t) * 1e3;
+  if (found == 0) {
+    return absl::NotFoundError("baseline lookup found nothing for " + value);
+  }
+  return ms;
 }
 
 absl::StatusOr<FsyncLatency> FsyncBaseline(const std::string& dir,

@@ -72,13 +72,15 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
   // The samples start once the fill's log is checkpointed.
   if (absl::Status s = node->node->SettleStore(); !s.ok()) return s;
   auto stub = v1::IndicatorService::NewStub(node->reader);
+  std::unique_ptr<QueryBaselines> baselines;
   std::mt19937_64 rng(42);
-  std::vector<double> exact, cidr;
+  std::vector<double> exact, cidr, exact_transport, exact_storage;
   for (int i = 0; i < ctx.options.query_samples; ++i) {
     const uint64_t k = rng() % n;
     {
+      const v1::IndicatorInput in = MakeIndicator(k, 3);
       v1::QueryRequest req;
-      req.set_value(MakeIndicator(k, 3).value());
+      req.set_value(in.value());
       v1::QueryResponse resp;
       grpc::ClientContext call;
       const auto t = std::chrono::steady_clock::now();
@@ -88,6 +90,19 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
         return absl::InternalError(
             absl::StrCat("exact query found nothing for ", req.value()));
       }
+      // The baselines answer with the node's first answer.
+      if (!baselines) {
+        auto b = QueryBaselines::Start(dir, dir + "/csx.db", resp);
+        if (!b.ok()) return b.status();
+        baselines = *std::move(b);
+      }
+      auto transport = baselines->TransportMs(req);
+      if (!transport.ok()) return transport.status();
+      exact_transport.push_back(*transport);
+      const v1::Indicator& found = resp.indicators(0);
+      auto storage = baselines->StorageMs(found.type(), found.value());
+      if (!storage.ok()) return storage.status();
+      exact_storage.push_back(*storage);
     }
     {
       // An address inside a stored /24 (cidr indicators are i % 10 == 5).
@@ -112,6 +127,14 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
   const std::string size = absl::StrCat(" (", n, " stored)");
   ctx.report->AddInfo("query", "exact p50 ms" + size, Percentile(exact, 50));
   ctx.report->AddMax("query", "exact p99 ms" + size, Percentile(exact, 99), 1);
+  ctx.report->AddInfo("query", "exact p50 ms, transport baseline",
+                      Percentile(exact_transport, 50));
+  ctx.report->AddInfo("query", "exact p99 ms, transport baseline",
+                      Percentile(exact_transport, 99));
+  ctx.report->AddInfo("query", "exact p50 ms, storage baseline",
+                      Percentile(exact_storage, 50));
+  ctx.report->AddInfo("query", "exact p99 ms, storage baseline",
+                      Percentile(exact_storage, 99));
   ctx.report->AddInfo("query", "cidr p50 ms" + size, Percentile(cidr, 50));
   ctx.report->AddMax("query", "cidr p99 ms" + size, Percentile(cidr, 99), 10);
   ctx.report->AddInfo("query", "store MB",

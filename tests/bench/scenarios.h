@@ -3,6 +3,7 @@
 #define CSX_TESTS_BENCH_SCENARIOS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,32 @@ absl::StatusOr<double> TransportBaseline(
 absl::StatusOr<double> StorageBaseline(
     const Context& ctx, const std::string& dir,
     const std::vector<v1::SubmitRequest>& requests);
+// Baselines of the query scenario, one sample beside each of the node's:
+// (a) the same QueryRequest over the same mutual TLS to a service that
+// answers every query with `answer` (a real answer of the node), and (b)
+// the same lookup straight into SQLite on the node's file, in this process,
+// with the node's reader settings. They are the floors under a lookup's
+// latency: the round trip alone, and the store alone.
+class QueryBaselines {
+ public:
+  static absl::StatusOr<std::unique_ptr<QueryBaselines>> Start(
+      const std::string& certs, const std::string& db_path,
+      v1::QueryResponse answer);
+  ~QueryBaselines();
+
+  // Milliseconds of one round trip of `req`.
+  absl::StatusOr<double> TransportMs(const v1::QueryRequest& req);
+  // Milliseconds of looking `value` up as the node's exact query does:
+  // its row and current version, decoded.
+  absl::StatusOr<double> StorageMs(v1::IndicatorType type,
+                                   const std::string& value);
+
+ private:
+  struct State;
+  explicit QueryBaselines(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // Baseline (c), the disk: latencies (ms) of 4 KB written in place and
 // fdatasync'ed, `samples` times, in `dir`. What a durable unary submission
 // waits for at least once; reported with the unary figures.
