@@ -77,10 +77,11 @@ TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogBack) {
 
 // Commits that follow each other without a pause: SQLite can start the log
 // over only when a transaction begins with all of it copied, which a
-// checkpoint beside them never achieves by itself. After each of its
-// checkpoints the thread copies the rest while it holds the writers' lock,
-// so the log stays near kBackgroundPages instead of growing with everything
-// written, and the thread does not checkpoint again at every commit.
+// checkpoint beside them never achieves by itself. Once the log is
+// kRestartPages long, the thread copies the rest while it holds the writers'
+// lock, so the log stays near that length instead of growing with
+// everything written; it holds the writers off only then, not after each of
+// its checkpoints, and it does not checkpoint again at every commit.
 TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
   auto db = OpenSqlite(path_, /*read_only=*/false);
   ASSERT_TRUE(db.ok());
@@ -114,6 +115,10 @@ TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
       << "the log was never started over";
   EXPECT_LT((*checkpointer)->checkpoints(), kCommits / 10u)
       << "a checkpoint ran at almost every commit";
+  const WalCheckpointer::HoldOffs hold_offs = (*checkpointer)->hold_offs();
+  EXPECT_GE(hold_offs.count, 1u) << "the writers were never held off";
+  EXPECT_GE(hold_offs.shortest_log_pages, WalCheckpointer::kRestartPages)
+      << "the writers were held off to start over a short log";
   auto count = Statement::Prepare(db->get(), "SELECT count(*) FROM t");
   ASSERT_TRUE(count.ok());
   ASSERT_TRUE(*count->Step());

@@ -119,20 +119,27 @@ void WalCheckpointer::Run() {
       if (!due && !(idle && BacklogLocked() > 0)) continue;
     }
     // PASSIVE copies what no reader still needs and never waits for a lock.
-    // Commits go on meanwhile, so a long log is not copied to its end: when
-    // at most kCatchUpPages are left, they are copied while no transaction
-    // is open, and the next transaction starts the log over. A bulk load,
-    // which leaves more, starts it over at kInlinePages (see Notify).
+    // Commits go on meanwhile, so a long log is not copied to its end: once
+    // it is kRestartPages long and at most kCatchUpPages are left, they are
+    // copied while no transaction is open, and the next transaction starts
+    // the log over. A bulk load, which leaves more, starts it over at
+    // kInlinePages (see Notify).
     const int left = Checkpoint();
-    bool long_log;
+    int log_pages;
     {
       absl::MutexLock lock(&mu_);
-      long_log = log_pages_ >= kBackgroundPages;
+      log_pages = log_pages_;
     }
-    if (left > 0 && left <= kCatchUpPages && long_log &&
+    if (left > 0 && left <= kCatchUpPages && log_pages >= kRestartPages &&
         writer_lock_ != nullptr) {
       absl::MutexLock hold_off_writers(writer_lock_);
       Checkpoint();
+      absl::MutexLock lock(&mu_);
+      ++hold_offs_.count;
+      hold_offs_.shortest_log_pages =
+          hold_offs_.count == 1
+              ? log_pages
+              : std::min(hold_offs_.shortest_log_pages, log_pages);
     }
   }
   sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
@@ -142,6 +149,11 @@ void WalCheckpointer::Run() {
 uint64_t WalCheckpointer::checkpoints() const {
   absl::MutexLock lock(&mu_);
   return checkpoints_;
+}
+
+WalCheckpointer::HoldOffs WalCheckpointer::hold_offs() const {
+  absl::MutexLock lock(&mu_);
+  return hold_offs_;
 }
 
 }  // namespace csx

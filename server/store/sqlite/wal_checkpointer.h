@@ -12,13 +12,16 @@
 //
 // SQLite starts a log over only when a write transaction begins with all of
 // it copied, which a checkpoint beside a steady stream of commits never
-// achieves: the log would grow without end. So when the thread's checkpoint
-// leaves at most `kCatchUpPages` to copy, it flushes the database and copies
-// those while it holds `writer_lock` (the lock every write transaction
-// holds), and the next transaction starts the log over. A bulk load leaves
-// more than that; once its log is `kInlinePages` long, the committing
-// connection copies the rest itself, as SQLite's own checkpoint would, and
-// the log starts over then.
+// achieves: the log would grow without end. So once the log is
+// `kRestartPages` long and the thread's checkpoint leaves at most
+// `kCatchUpPages` to copy, it flushes the database and copies those while it
+// holds `writer_lock` (the lock every write transaction holds), and the next
+// transaction starts the log over. Each such hold-off delays the commits
+// that arrive during it by a few milliseconds, so it is done once per
+// `kRestartPages` of log rather than after every background checkpoint. A
+// bulk load leaves more than `kCatchUpPages`; once its log is `kInlinePages`
+// long, the committing connection copies the rest itself, as SQLite's own
+// checkpoint would, and the log starts over then.
 //
 // Thread-safety: Notify() may be called from any thread; the object must
 // outlive the attached connection's last commit.
@@ -43,6 +46,7 @@ namespace csx {
 class WalCheckpointer {
  public:
   static constexpr int kBackgroundPages = 1000;  // about 4 MB
+  static constexpr int kRestartPages = 4096;     // about 16 MB
   static constexpr int kInlinePages = 65536;     // about 256 MB
   static constexpr int kCatchUpPages = 1024;     // about 4 MB
 
@@ -66,6 +70,13 @@ class WalCheckpointer {
 
   // Checkpoints run so far by the thread.
   uint64_t checkpoints() const;
+  // The times the thread held the writers off to start the log over, and
+  // the shortest log it did so for (0 before the first).
+  struct HoldOffs {
+    uint64_t count = 0;
+    int shortest_log_pages = 0;
+  };
+  HoldOffs hold_offs() const;
 
  private:
   WalCheckpointer(SqliteDbPtr db, FileCloser file, absl::Mutex* writer_lock);
@@ -84,6 +95,7 @@ class WalCheckpointer {
   int backfilled_pages_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  HoldOffs hold_offs_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
