@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   app.add_option("--unary-trace", opt.unary_trace,
                  "write each open-loop submission's send time and latency "
                  "(ms from the phase's start, tab-separated) to this file");
+  app.add_option("--query-trace", opt.query_trace,
+                 "write each exact query's start (ms from the phase's start) "
+                 "and the latencies (ms) of the node, the transport baseline "
+                 "and the storage baseline, tab-separated, to this file");
   app.add_option("--samples", opt.propagation_samples,
                  "propagation probes per phase")
       ->capture_default_str();

@@ -7,6 +7,8 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/canonical.h"
 #include "tests/bench/generator.h"
 #include "tests/bench/scenarios.h"
 
@@ -73,11 +75,14 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
   if (absl::Status s = node->node->SettleStore(); !s.ok()) return s;
   auto stub = v1::IndicatorService::NewStub(node->reader);
   std::unique_ptr<QueryBaselines> baselines;
-  std::mt19937_64 rng(42);
+  std::mt19937_64 rng(42), baseline_rng(43);
   std::vector<double> exact, cidr, exact_transport, exact_storage;
+  std::vector<double> exact_start;  // ms from the phase's start
+  const auto phase_start = std::chrono::steady_clock::now();
   for (int i = 0; i < ctx.options.query_samples; ++i) {
     const uint64_t k = rng() % n;
     {
+      exact_start.push_back(Ms(std::chrono::steady_clock::now() - phase_start));
       const v1::IndicatorInput in = MakeIndicator(k, 3);
       v1::QueryRequest req;
       req.set_value(in.value());
@@ -99,8 +104,14 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
       auto transport = baselines->TransportMs(req);
       if (!transport.ok()) return transport.status();
       exact_transport.push_back(*transport);
-      const v1::Indicator& found = resp.indicators(0);
-      auto storage = baselines->StorageMs(found.type(), found.value());
+      // Another stored value than the node's: a lookup just made would
+      // find its pages in the page cache.
+      const v1::IndicatorInput other = MakeIndicator(baseline_rng() % n, 3);
+      auto type = ParseIndicatorType(other.type());
+      if (!type.ok()) return type.status();
+      auto value = Canonicalize(*type, other.value());
+      if (!value.ok()) return value.status();
+      auto storage = baselines->StorageMs(*type, *value);
       if (!storage.ok()) return storage.status();
       exact_storage.push_back(*storage);
     }
@@ -122,6 +133,23 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
         return absl::InternalError(
             absl::StrCat("containment query found nothing for ", net));
       }
+    }
+  }
+  if (!ctx.options.query_trace.empty()) {
+    // Written before the percentiles sort the samples. The phase's start
+    // on CLOCK_MONOTONIC, as `perf record -k mono` prints its times.
+    std::string text = absl::StrFormat(
+        "# start %.6f s CLOCK_MONOTONIC\n# start_ms\tnode_ms\ttransport_ms\t"
+        "storage_ms\n",
+        std::chrono::duration<double>(phase_start.time_since_epoch()).count());
+    for (size_t i = 0; i < exact.size(); ++i) {
+      absl::StrAppend(
+          &text,
+          absl::StrFormat("%.3f\t%.3f\t%.3f\t%.3f\n", exact_start[i], exact[i],
+                          exact_transport[i], exact_storage[i]));
+    }
+    if (absl::Status s = WriteText(ctx.options.query_trace, text); !s.ok()) {
+      return s;
     }
   }
   const std::string size = absl::StrCat(" (", n, " stored)");

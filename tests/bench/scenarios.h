@@ -25,6 +25,7 @@ struct Options {
   double background_rate = 10000;  // indicators/s during propagation
   uint64_t query_n = 10000000;
   int query_samples = 2000;
+  std::string query_trace;  // file for each exact query's latencies
   std::vector<uint64_t> scale_points = {0, 1000000, 5000000, 10000000};
   uint64_t scale_n = 200000;  // indicators ingested at each point
 };
@@ -68,9 +69,10 @@ absl::StatusOr<double> StorageBaseline(
 // Baselines of the query scenario, one sample beside each of the node's:
 // (a) the same QueryRequest over the same mutual TLS to a service that
 // answers every query with `answer` (a real answer of the node), and (b)
-// the same lookup straight into SQLite on the node's file, in this process,
-// with the node's reader settings. They are the floors under a lookup's
-// latency: the round trip alone, and the store alone.
+// the lookup of another stored value (one the node has not just read)
+// straight into SQLite on the node's file, in this process, with the node's
+// reader settings. They are the floors under a lookup's latency: the round
+// trip alone, and the store alone.
 class QueryBaselines {
  public:
   static absl::StatusOr<std::unique_ptr<QueryBaselines>> Start(
@@ -80,8 +82,8 @@ class QueryBaselines {
 
   // Milliseconds of one round trip of `req`.
   absl::StatusOr<double> TransportMs(const v1::QueryRequest& req);
-  // Milliseconds of looking `value` up as the node's exact query does:
-  // its row and current version, decoded.
+  // Milliseconds of looking the stored `value` up as the node's exact
+  // query does: its row and current version, decoded.
   absl::StatusOr<double> StorageMs(v1::IndicatorType type,
                                    const std::string& value);
 
