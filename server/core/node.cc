@@ -731,6 +731,7 @@ absl::StatusOr<v1::wire::PullResponse> Node::PullEncoded(
   response.mutable_entries()->Reserve(
       static_cast<int>(page.stored.size() + page.shaped.size()));
   for (ChangeRecord& r : page.stored) {
+    CSX_RETURN_IF_ERROR(CheckEncoding(r));
     v1::wire::FeedEntry* e = response.add_entries();
     e->set_seq(r.seq);
     e->set_op(r.op);

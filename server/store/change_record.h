@@ -24,6 +24,12 @@ struct ChangeRecord {
 // cannot be read.
 absl::Status DecodeChange(const ChangeRecord& record, v1::FeedEntry* out);
 
+// Checks, without decoding it, that `record`'s version is a well-formed
+// message: every field's tag, wire type and length, to its last byte (the
+// fields of embedded messages are not looked into). DataLoss when it is not:
+// what would be sent as stored then fails as decoding it would.
+absl::Status CheckEncoding(const ChangeRecord& record);
+
 }  // namespace csx
 
 #endif  // CSX_SERVER_STORE_CHANGE_RECORD_H_

@@ -6,6 +6,7 @@
 
 #include "csx/v1/feed_wire.pb.h"
 #include "csx/v1/service.pb.h"
+#include "server/store/change_record.h"
 
 namespace csx {
 namespace {
@@ -72,6 +73,33 @@ TEST(FeedWireTest, AnEncodedPageDecodesAsThePage) {
   ASSERT_TRUE(decoded.ParseFromString(wire.SerializeAsString()));
   EXPECT_EQ(decoded.entries(0).indicator().value(), "bad.example");
   EXPECT_EQ(decoded.entries(0).indicator().tags(0), "c2");
+}
+
+// The check of a stored version sent without decoding: a version accepts,
+// bytes that are not a message, a cut one or one ended by a stray
+// end-group tag do not.
+TEST(ChangeRecordTest, OnlyAWellFormedVersionPassesTheCheck) {
+  v1::Indicator ind;
+  ind.set_id("5b1f0c2e-0000-7000-8000-000000000001");
+  ind.set_value("c2.example");
+  ind.add_tags("botnet");
+  ind.mutable_created()->set_seconds(1700000000);
+  ChangeRecord record;
+  record.seq = 7;
+  record.indicator = ind.SerializeAsString();
+  EXPECT_TRUE(CheckEncoding(record).ok());
+  record.indicator.clear();  // an empty version is a valid, empty message
+  EXPECT_TRUE(CheckEncoding(record).ok());
+  const std::string good = ind.SerializeAsString();
+  for (const std::string& bad :
+       {std::string("\xff\xff\xff\xff\x0f", 5), good.substr(0, good.size() - 1),
+        good + std::string("\x0c", 1)}) {
+    record.indicator = bad;
+    const absl::Status s = CheckEncoding(record);
+    EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+    EXPECT_NE(s.message().find("change 7"), absl::string_view::npos) << s;
+    EXPECT_FALSE(ind.ParseFromString(bad)) << "the full decode accepts it too";
+  }
 }
 
 }  // namespace

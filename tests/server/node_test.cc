@@ -446,6 +446,37 @@ TEST_F(NodePartnerTest, EveryReadPathAppliesTheAgreement) {
   EXPECT_EQ(node_->Pull(uk, "", 100)->entries_size(), 0);
 }
 
+// A stored version that cannot be read is refused as DATA_LOSS, also by
+// the feed that sends versions as stored, without decoding them: one
+// version overwritten with bytes of no message, one cut short.
+TEST_F(NodePartnerTest, ADamagedStoredVersionIsDataLossInEveryFeedForm) {
+  const std::string healthy = Submit("healthy.example", "GREEN", 90);
+  for (const char* damage :
+       {"X'FFFFFFFF0F'", "substr(data, 1, length(data) - 1)"}) {
+    SCOPED_TRACE(damage);
+    Submit(absl::StrCat("damaged-", NewUuid(), ".example"), "GREEN", 90);
+    ASSERT_THAT(node_->PullEncoded(reader_, "", 100), IsOk());
+    Close();
+    Sql(absl::StrCat("UPDATE changes SET data = ", damage,
+                     " WHERE seq = (SELECT max(seq) FROM changes)"));
+    Open();
+    auto decoded = node_->Pull(reader_, "", 100);
+    EXPECT_TRUE(absl::IsDataLoss(decoded.status())) << decoded.status();
+    auto encoded = node_->PullEncoded(reader_, "", 100);
+    EXPECT_TRUE(absl::IsDataLoss(encoded.status())) << encoded.status();
+    // The entry before the damaged one is still served.
+    auto first = node_->PullEncoded(reader_, "", 1);
+    ASSERT_THAT(first, IsOk());
+    ASSERT_EQ(first->entries_size(), 1);
+    v1::Indicator ind;
+    ASSERT_TRUE(ind.ParseFromString(first->entries(0).indicator()));
+    EXPECT_EQ(ind.id(), healthy);
+    Close();
+    Sql("DELETE FROM changes WHERE seq = (SELECT max(seq) FROM changes)");
+    Open();
+  }
+}
+
 TEST_F(NodePartnerTest, PullEncodedIsPullByteForByte) {
   const std::string shared = Submit("shared.example", "AMBER", 80);
   Submit("red.example", "RED", 80);
