@@ -34,8 +34,23 @@ std::string MachineLine() {
       break;
     }
   }
-  return absl::StrCat(u.sysname, " ", u.release, ", ",
-                      std::thread::hardware_concurrency(), " cores, ", cpu);
+  std::string out =
+      absl::StrCat(u.sysname, " ", u.release, ", ",
+                   std::thread::hardware_concurrency(), " cores, ", cpu);
+  // A running DAMON monitor samples the machine's memory every few hundred
+  // ms, stalling it for milliseconds, and may page out what was not read
+  // lately: latency tails and lookups of a large store depend on it.
+  std::error_code ec;
+  const std::filesystem::path damon = "/sys/kernel/mm/damon/admin/kdamonds";
+  for (const auto& k : std::filesystem::directory_iterator(damon, ec)) {
+    std::ifstream state(k.path() / "state");
+    std::string on;
+    if (state >> on && on == "on") {
+      absl::StrAppend(&out, ", DAMON monitor on");
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace
