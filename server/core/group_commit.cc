@@ -20,8 +20,9 @@ absl::Status GroupCommit::Join(Member& member, ApplyFn apply,
   // This thread leads: take the members at the front, in arrival order.
   std::vector<Member*> group;
   size_t items = 0;
+  const size_t max_items = max_items_.load(std::memory_order_relaxed);
   for (Member* m : queue_) {
-    if (!group.empty() && items + m->items > max_items_) break;
+    if (!group.empty() && items + m->items > max_items) break;
     group.push_back(m);
     items += m->items;
   }

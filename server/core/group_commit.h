@@ -13,6 +13,7 @@
 #ifndef CSX_SERVER_CORE_GROUP_COMMIT_H_
 #define CSX_SERVER_CORE_GROUP_COMMIT_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -55,12 +56,18 @@ class GroupCommit {
 
   explicit GroupCommit(size_t max_items) : max_items_(max_items) {}
 
+  // The most items of the groups formed from now on (a member larger alone
+  // still forms a group of its own).
+  void set_max_items(size_t max_items) {
+    max_items_.store(max_items, std::memory_order_relaxed);
+  }
+
   // Returns once `member` is applied and durable, by this thread or by
   // another group's leader, with the status of its group's transaction.
   absl::Status Join(Member& member, ApplyFn apply, DurableFn durable);
 
  private:
-  const size_t max_items_;
+  std::atomic<size_t> max_items_;
   absl::Mutex mu_;
   std::deque<Member*> queue_ ABSL_GUARDED_BY(mu_);
 };

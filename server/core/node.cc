@@ -71,7 +71,8 @@ Node::Node(NodeOptions options, Store* store, Clock* clock)
       submit_limiter_(clock, RateLimits().submit_per_second,
                       RateLimits().submit_burst),
       query_limiter_(clock, RateLimits().query_per_second,
-                     RateLimits().query_burst) {}
+                     RateLimits().query_burst),
+      group_sizer_(kMinGroupItems, kMaxGroupItems, store->WriteCachePages()) {}
 
 void Node::SetRateLimits(const RateLimits& limits) {
   submit_limiter_.Configure(limits.submit_per_second, limits.submit_burst);
@@ -375,14 +376,19 @@ absl::StatusOr<uint64_t> Node::ApplySubmissions(
     absl::Span<GroupCommit::Member* const> group) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   const absl::Time now = clock_->Now();
+  size_t items = 0;
   for (GroupCommit::Member* m : group) {
+    items += m->items;
     for (PendingSubmit& p :
          *static_cast<std::vector<PendingSubmit>*>(m->data)) {
       CSX_RETURN_IF_ERROR(ApplySubmit(*txn, now, p));
     }
   }
   // Published once durable (the group commit's second step).
-  return txn->CommitUnsynced();
+  CSX_ASSIGN_OR_RETURN(const uint64_t ticket, txn->CommitUnsynced());
+  group_sizer_.Observe(items, txn->Pages().written);
+  group_commit_.set_max_items(group_sizer_.Limit());
+  return ticket;
 }
 
 absl::Status Node::ApplySubmit(Transaction& txn, absl::Time now,

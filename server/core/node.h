@@ -27,6 +27,7 @@
 #include "csx/v1/service.pb.h"
 #include "server/core/clock.h"
 #include "server/core/group_commit.h"
+#include "server/core/group_sizer.h"
 #include "server/core/node_events.h"
 #include "server/core/principal.h"
 #include "server/core/rate_limiter.h"
@@ -64,8 +65,14 @@ class Node {
       const Principal& who,
       absl::Span<const v1::SubmitRequest* const> requests);
 
-  // The most items committed in one transaction.
+  // The most items committed in one transaction, and the fewest a
+  // transaction is held to when its changes would overflow the store's
+  // write cache (GroupSizer).
   static constexpr size_t kMaxGroupItems = 50000;
+  static constexpr size_t kMinGroupItems = 2000;
+  // The items the next transaction may take: kMaxGroupItems, less once the
+  // store's write cache would not hold a transaction that large.
+  size_t MaxGroupItems() const { return group_sizer_.Limit(); }
 
   // SubmitAll() in two steps, so that a client stream validates its next
   // requests while the previous ones are being committed. PrepareSubmit()
@@ -286,7 +293,9 @@ class Node {
   RateLimiter query_limiter_;
   std::atomic<int64_t> report_interval_ms_{60000};
 
-  // Concurrent submissions share transactions (and fsyncs).
+  // Concurrent submissions share transactions (and fsyncs), as many as the
+  // sizer allows.
+  GroupSizer group_sizer_;
   GroupCommit group_commit_{kMaxGroupItems};
 
   absl::Mutex head_mu_;

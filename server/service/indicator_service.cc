@@ -28,7 +28,7 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
   // Pipelined: a transaction is committed on a thread of its own while this
   // thread reads and validates the requests that follow. Once it is
   // committed, everything validated meanwhile goes into the next one (up to
-  // Node::kMaxGroupItems items), which runs while the one before is flushed
+  // Node::MaxGroupItems() items), which runs while the one before is flushed
   // to disk: at most two are in flight, one being made durable and one being
   // applied. So transactions grow with the load: a slow stream commits each
   // request soon, a bulk load in large groups whose random index pages are
@@ -103,10 +103,10 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
       collect_all().IgnoreError();
       return ToGrpcStatus(prepared.status());
     }
-    // At most Node::kMaxGroupItems in one transaction, unless one request
+    // At most Node::MaxGroupItems() in one transaction, unless one request
     // alone is larger.
     if (next.requests() > 0 &&
-        next.items() + prepared->items() > Node::kMaxGroupItems) {
+        next.items() + prepared->items() > node_->MaxGroupItems()) {
       if (absl::Status s = commit_next(); !s.ok()) {
         collect_all().IgnoreError();
         return ToGrpcStatus(s);

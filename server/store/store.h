@@ -126,6 +126,17 @@ class Transaction {
   // acknowledged only when Store::AwaitDurable(ticket) has returned OK.
   // Returns the ticket; after a failure the transaction is void.
   virtual absl::StatusOr<uint64_t> CommitUnsynced() = 0;
+
+  // Pages of the store a committed transaction wrote: `written` in all,
+  // `spilled` of them before the commit, to make room in a write cache the
+  // transaction's changes overflowed (those pages may have been written
+  // again at the commit). Valid after Commit() or CommitUnsynced() returned
+  // OK; zero where a store does not count them.
+  struct PageCounts {
+    size_t written = 0;
+    size_t spilled = 0;
+  };
+  virtual PageCounts Pages() const { return {}; }
 };
 
 class Store {
@@ -179,6 +190,10 @@ class Store {
   virtual absl::StatusOr<std::string> PeerCursor(const std::string& org) = 0;
   // Runs the backend's own integrity check.
   virtual absl::Status CheckIntegrity() = 0;
+  // The pages the write cache holds: a transaction that changes more has
+  // some of them written out and read back before its commit. 0: no such
+  // limit.
+  virtual size_t WriteCachePages() const { return 0; }
   // Human-readable description ("sqlite:/var/lib/csx/csx.db").
   virtual std::string Describe() const = 0;
 };

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "common/time_util.h"
 #include "server/core/ids.h"
 #include "server/store/sqlite/sqlite_store.h"
@@ -711,6 +712,39 @@ TEST_F(NodeTest, AStoreOfANewerSchemaIsRefusedUnchanged) {
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("directory of /nonexistent-dir/csx.db does "
                                  "not exist")));
+}
+
+// The store of a large node: its write cache holds fewer pages than a
+// transaction of the largest size changes.
+TEST_F(NodeTest, TransactionsShrinkToWhatTheWriteCacheHolds) {
+  EXPECT_EQ(node_->MaxGroupItems(), Node::kMaxGroupItems);
+  // A small batch on the default cache changes no limit.
+  SubmitOk({Input("domain", "a.example"), Input("ipv4", "192.0.2.1")});
+  EXPECT_EQ(node_->MaxGroupItems(), Node::kMaxGroupItems);
+  Close();
+  SqliteStore::Options small_cache;
+  small_cache.writer_cache_kib = 1024;  // 256 pages
+  auto store = SqliteStore::Open(dir_ + "/csx.db", small_cache);
+  ASSERT_THAT(store, IsOk());
+  store_ = std::move(*store);
+  auto node = Node::Create(NodeOptions{"cl.csirt"}, store_.get(), &clock_);
+  ASSERT_THAT(node, IsOk());
+  node_ = std::move(*node);
+  // Values on random pages of the key index, as a feed of hashes gives.
+  v1::SubmitRequest req;
+  for (int i = 0; i < 5000; ++i) {
+    *req.add_items() =
+        Input("domain", absl::StrCat((i * 7919) % 5000, "-h", i, ".example"));
+  }
+  auto r = node_->Submit(analyst_, req);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->created(), 5000u);
+  // Each item changed a sizeable share of a page: the next transactions
+  // are held to what fills three quarters of 256 pages at that rate, and
+  // never fewer than the floor.
+  const size_t limit = node_->MaxGroupItems();
+  EXPECT_LT(limit, Node::kMaxGroupItems);
+  EXPECT_GE(limit, Node::kMinGroupItems);
 }
 
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {

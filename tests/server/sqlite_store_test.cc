@@ -276,5 +276,52 @@ TEST_F(SqliteStoreTest, AFailedFlushStopsWritesUntilTheStoreIsReopened) {
   ASSERT_THAT((*reopened)->AwaitDurable(PutUnsynced(**reopened, 3)), IsOk());
 }
 
+TEST_F(SqliteStoreTest, ACommitCountsThePagesItWroteAndThoseItSpilled) {
+  SqliteStore::Options small_cache;
+  small_cache.writer_cache_kib = 256;  // 64 pages of 4 KB
+  auto store = SqliteStore::Open(path_, small_cache);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->WriteCachePages(), 64u);
+  // Values on random pages of the key index: a transaction of 5 000 changes
+  // far more pages than the cache holds, so some are written before the
+  // commit.
+  auto txn = (*store)->Begin();
+  ASSERT_THAT(txn, IsOk());
+  for (int i = 0; i < 5000; ++i) {
+    v1::Indicator ind = Domain(i);
+    ind.set_value(absl::StrCat((i * 7919) % 5000, ".random-", i, ".example"));
+    ASSERT_THAT((*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), ind), IsOk());
+  }
+  ASSERT_THAT((*txn)->Commit(), IsOk());
+  const Transaction::PageCounts big = (*txn)->Pages();
+  EXPECT_GT(big.spilled, 0u);
+  EXPECT_GT(big.written, big.spilled);
+  EXPECT_GT(big.written, 64u);
+  // One row changes a few pages, within the cache: nothing spilled, and the
+  // counts are the transaction's own, not the one's before.
+  auto one = (*store)->Begin();
+  ASSERT_THAT(one, IsOk());
+  ASSERT_THAT((*one)->PutVersion(v1::OP_UPSERT, absl::Now(), Domain(9000)),
+              IsOk());
+  ASSERT_THAT((*one)->Commit(), IsOk());
+  EXPECT_GT((*one)->Pages().written, 0u);
+  EXPECT_LT((*one)->Pages().written, 20u);
+  EXPECT_EQ((*one)->Pages().spilled, 0u);
+}
+
+TEST_F(SqliteStoreTest,
+       TheWriteCacheIsSixtyFourMegabytesUnlessSetAndMustBeSome) {
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_THAT(store, IsOk());
+    EXPECT_EQ((*store)->WriteCachePages(), 16384u);
+  }
+  SqliteStore::Options none;
+  none.writer_cache_kib = 0;
+  EXPECT_THAT(SqliteStore::Open(path_, none),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("writer_cache_kib")));
+}
+
 }  // namespace
 }  // namespace csx

@@ -282,7 +282,13 @@ class SqliteStore::SqliteTransaction : public Transaction {
   SqliteTransaction(SqliteStore* store)
       : store_(store),
         w_(*store->writer_),
-        changes_at_begin_(sqlite3_total_changes64(w_.db.get())) {}
+        changes_at_begin_(sqlite3_total_changes64(w_.db.get())) {
+    // The page counters from here on are this transaction's.
+    int current = 0, highest = 0;
+    for (int op : {SQLITE_DBSTATUS_CACHE_WRITE, SQLITE_DBSTATUS_CACHE_SPILL}) {
+      sqlite3_db_status(w_.db.get(), op, &current, &highest, /*reset=*/1);
+    }
+  }
   ~SqliteTransaction() override {
     if (!done_) Exec(w_.db.get(), "ROLLBACK").IgnoreError();
     if (!unlocked_) store_->write_mu_.Unlock();
@@ -419,6 +425,8 @@ class SqliteStore::SqliteTransaction : public Transaction {
     }
     // A transaction that changed nothing wrote nothing to the log: it
     // waits for no flush, only for those before it.
+    pages_.written = PageCounter(SQLITE_DBSTATUS_CACHE_WRITE);
+    pages_.spilled = PageCounter(SQLITE_DBSTATUS_CACHE_SPILL);
     const uint64_t ticket =
         sqlite3_total_changes64(w_.db.get()) == changes_at_begin_
             ? store_->syncer_->LastTicket()
@@ -428,7 +436,17 @@ class SqliteStore::SqliteTransaction : public Transaction {
     return ticket;
   }
 
+  PageCounts Pages() const override { return pages_; }
+
  private:
+  // A page counter of the writer connection since the transaction began
+  // (SQLite counts a spilled page both as spilled and as written).
+  size_t PageCounter(int op) {
+    int current = 0, highest = 0;
+    sqlite3_db_status(w_.db.get(), op, &current, &highest, /*reset=*/0);
+    return static_cast<size_t>(current);
+  }
+
   // Appends `ind` to the change log as entry NextSeq(); last_seq_ is it.
   absl::Status AppendChange(v1::ChangeOp op, absl::Time time,
                             const v1::Indicator& ind) {
@@ -500,6 +518,7 @@ class SqliteStore::SqliteTransaction : public Transaction {
   const int64_t changes_at_begin_;
   uint64_t last_seq_ = 0;  // the last change-log entry written
   uint64_t next_seq_ = 0;  // NextSeq(); 0: not read yet
+  PageCounts pages_;       // set by CommitUnsynced()
   bool done_ = false;
   bool unlocked_ = false;
 };
@@ -527,6 +546,21 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=NORMAL"));
   CSX_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON"));
   CSX_RETURN_IF_ERROR(Migrate(db));
+  if (options.writer_cache_kib <= 0) {
+    return absl::InvalidArgumentError("store: writer_cache_kib must be > 0");
+  }
+  CSX_RETURN_IF_ERROR(
+      Exec(db, absl::StrCat("PRAGMA cache_size=-", options.writer_cache_kib)));
+  {
+    CSX_ASSIGN_OR_RETURN(Statement page_size,
+                         Statement::Prepare(db, "PRAGMA page_size"));
+    CSX_ASSIGN_OR_RETURN(bool row, page_size.Step());
+    const int64_t bytes = row ? page_size.ColumnInt(0) : 0;
+    if (bytes > 0) {
+      store->write_cache_pages_ =
+          static_cast<size_t>(int64_t{options.writer_cache_kib} * 1024 / bytes);
+    }
+  }
   CSX_ASSIGN_OR_RETURN(
       writer->find_key,
       Statement::Prepare(db, absl::StrCat("SELECT data ", kRowsWithVersion,

@@ -29,6 +29,10 @@ namespace csx {
 
 class SqliteStore : public Store {
  public:
+  // The writer connection's page cache by default: 64 MB (the readers' is
+  // 8 MB each).
+  static constexpr int kWriterCacheKib = 65536;
+
   // Opens (creating if needed) the database at `path`, applies the schema and
   // checks the file's integrity. Fails with DataLoss on a corrupt file,
   // FailedPrecondition when the file cannot be opened or written.
@@ -39,6 +43,8 @@ class SqliteStore : public Store {
     // Called just before the integrity check, which reads the whole file;
     // not called when the check is skipped (clean_mark.h).
     std::function<void()> before_integrity_check;
+    // The writer connection's page cache (kB).
+    int writer_cache_kib = kWriterCacheKib;
   };
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& path);
@@ -76,6 +82,7 @@ class SqliteStore : public Store {
   absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) override;
   absl::Status CheckIntegrity() override;
+  size_t WriteCachePages() const override { return write_cache_pages_; }
   std::string Describe() const override { return "sqlite:" + path_; }
   // How long the integrity check took when the store was opened, or
   // nothing when it was skipped: the store was closed cleanly by csxd and
@@ -95,6 +102,7 @@ class SqliteStore : public Store {
   void ReleaseReader(std::unique_ptr<ReaderConnection> reader);
 
   const std::string path_;
+  size_t write_cache_pages_ = 0;
   bool opened_ = false;  // Open() succeeded: a clean close may be marked
   std::optional<absl::Duration> integrity_check_;
   absl::Mutex write_mu_;  // held by the open transaction
