@@ -43,14 +43,14 @@ void ConfigureSqliteOnce() {
 
 }  // namespace
 
-absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path,
-                                       bool read_only) {
+absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only,
+                                       const char* vfs) {
   ConfigureSqliteOnce();
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY
                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   SqliteDbPtr db(raw);
   if (rc != SQLITE_OK)
     return SqliteError(db.get(), rc, absl::StrCat("open ", path));

@@ -49,8 +49,10 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 
 // Opens a connection with the node's pragmas (busy timeout, page cache and
 // memory map; SQLite's default synchronous=FULL, which the store's writer
-// lowers to NORMAL). `read_only` opens without write access.
-absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only);
+// lowers to NORMAL). `read_only` opens without write access; `vfs` is the
+// name of a registered VFS (null: the default one).
+absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only,
+                                       const char* vfs = nullptr);
 
 // Runs one or more statements that return no rows.
 absl::Status Exec(sqlite3* db, absl::string_view sql);

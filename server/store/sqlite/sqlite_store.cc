@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "server/store/sqlite/clean_mark.h"
+#include "server/store/sqlite/wal_write_buffer.h"
 
 namespace csx {
 namespace {
@@ -536,7 +537,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   CSX_RETURN_IF_ERROR(ClearCleanMark(path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
   auto writer = std::make_unique<Writer>();
-  CSX_ASSIGN_OR_RETURN(writer->db, OpenSqlite(path, /*read_only=*/false));
+  // The writer's log frames reach the file in large writes
+  // (wal_write_buffer.h).
+  CSX_ASSIGN_OR_RETURN(
+      writer->db, OpenSqlite(path, /*read_only=*/false, WalWriteBufferVfs()));
   sqlite3* db = writer->db.get();
   // A file that is not a database, or a damaged one, fails here or in the
   // integrity check below, before anything is served from it.
