@@ -67,6 +67,39 @@ TEST(GroupCommitTest, ConcurrentCallersShareGroupsAndEachIsAppliedOnce) {
   EXPECT_LE(largest.load(), 16u);  // 64 items / 4 per member
 }
 
+TEST(GroupCommitTest, ALoweredLimitCapsTheGroupsFormedAfterIt) {
+  GroupCommit gc(/*max_items=*/64);
+  gc.set_max_items(8);
+  std::atomic<size_t> largest{0};
+  std::atomic<int> members{0};
+  auto join = [&](size_t items) {
+    GroupCommit::Member m;
+    m.items = items;
+    return gc.Join(
+        m,
+        [&](absl::Span<GroupCommit::Member* const> group) {
+          size_t total = 0;
+          for (auto* g : group) total += g->items;
+          if (total > largest) largest = total;
+          members += static_cast<int>(group.size());
+          return uint64_t{1};
+        },
+        [](uint64_t) { return absl::OkStatus(); });
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) EXPECT_TRUE(join(4).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(members.load(), 1600);
+  EXPECT_LE(largest.load(), 8u);  // two members of 4, not sixteen
+  // A member larger than the limit alone still forms a group.
+  EXPECT_TRUE(join(20).ok());
+  EXPECT_EQ(largest.load(), 20u);
+}
+
 TEST(GroupCommitTest, AFailedGroupFailsEveryMember) {
   GroupCommit gc(/*max_items=*/1000);
   std::atomic<int> failed{0};

@@ -40,6 +40,11 @@ struct File {
   sqlite3_int64 appended_end;
   // The last write was the header of a commit frame.
   bool commit_header;
+  // A flush failed: what the buffer held from `lost_from` on never reached
+  // the file (-1: nothing lost). Until the log is written again from
+  // there, writes and reads past it fail with `lost_rc`.
+  sqlite3_int64 lost_from;
+  int lost_rc;
 };
 
 sqlite3_file* RealOf(sqlite3_file* f) {
@@ -51,6 +56,14 @@ int Flush(File* f) {
   g_file_writes.fetch_add(1, std::memory_order_relaxed);
   const int rc =
       f->real->pMethods->xWrite(f->real, f->buffer, f->used, f->start);
+  if (rc != SQLITE_OK) {
+    // The buffer holds frames after the last commit: SQLite rolls their
+    // transaction back, or a statement of it; the frames it still counts
+    // on must not be read or committed.
+    f->lost_from =
+        f->lost_from < 0 ? f->start : std::min(f->lost_from, f->start);
+    f->lost_rc = rc;
+  }
   f->used = 0;
   return rc;
 }
@@ -127,19 +140,28 @@ int LogClose(sqlite3_file* file) {
   return flushed != SQLITE_OK ? flushed : closed;
 }
 int LogRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
-  const int rc = Flushed(file);
-  return rc != SQLITE_OK ? rc : PassRead(file, out, amount, offset);
+  File* f = reinterpret_cast<File*>(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  if (f->lost_from >= 0 && offset + amount > f->lost_from) {
+    return SQLITE_IOERR_READ;
+  }
+  return PassRead(file, out, amount, offset);
 }
 int LogTruncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = reinterpret_cast<File*>(file);
   const int rc = Flush(f);
   if (rc != SQLITE_OK) return rc;
   f->appended_end = std::min(f->appended_end, size);
+  if (f->lost_from >= size) f->lost_from = -1;
   return PassTruncate(file, size);
 }
 int LogSync(sqlite3_file* file, int flags) {
-  const int rc = Flushed(file);
-  return rc != SQLITE_OK ? rc : PassSync(file, flags);
+  File* f = reinterpret_cast<File*>(file);
+  const int rc = Flush(f);
+  if (rc != SQLITE_OK) return rc;
+  if (f->lost_from >= 0) return f->lost_rc;
+  return PassSync(file, flags);
 }
 int LogFileSize(sqlite3_file* file, sqlite3_int64* size) {
   const int rc = Flushed(file);
@@ -158,19 +180,9 @@ bool IsCommitHeader(const void* data, int amount) {
   return (b[4] | b[5] | b[6] | b[7]) != 0;
 }
 
-int LogWrite(sqlite3_file* file, const void* data, int amount,
-             sqlite3_int64 offset) {
-  File* f = reinterpret_cast<File*>(file);
-  g_writes.fetch_add(1, std::memory_order_relaxed);
-  const bool after_commit_header = f->commit_header;
-  f->commit_header = false;
-  int rc = SQLITE_OK;
-  if (offset == 0) {
-    // The log's header: the log starts over from here.
-    rc = Flush(f);
-    if (rc != SQLITE_OK) return rc;
-    f->appended_end = 0;
-  }
+// Puts a write in the buffer or, when it cannot go there, in the file after
+// what the buffer holds.
+int Place(File* f, const void* data, int amount, sqlite3_int64 offset) {
   if (offset < f->appended_end) {
     // An overwrite: in the buffer when it lies there, else at once.
     if (f->used > 0 && offset >= f->start &&
@@ -178,26 +190,49 @@ int LogWrite(sqlite3_file* file, const void* data, int amount,
       std::memcpy(f->buffer + (offset - f->start), data, amount);
       return SQLITE_OK;
     }
-    rc = Flush(f);
+    const int rc = Flush(f);
     if (rc != SQLITE_OK) return rc;
     f->appended_end = std::max(f->appended_end, offset + amount);
     g_file_writes.fetch_add(1, std::memory_order_relaxed);
-    return PassWrite(file, data, amount, offset);
+    return f->real->pMethods->xWrite(f->real, data, amount, offset);
   }
   f->appended_end = offset + amount;
   const bool continues = f->used > 0 && offset == f->start + f->used;
   if (!continues || f->used + amount > kBufferBytes) {
-    rc = Flush(f);
+    const int rc = Flush(f);
     if (rc != SQLITE_OK) return rc;
   }
   if (amount > kBufferBytes) {
     g_file_writes.fetch_add(1, std::memory_order_relaxed);
-    return PassWrite(file, data, amount, offset);
+    return f->real->pMethods->xWrite(f->real, data, amount, offset);
   }
   if (f->used == 0) f->start = offset;
   std::memcpy(f->buffer + f->used, data, amount);
   f->used += amount;
-  if (after_commit_header) return Flush(f);  // the commit's last page
+  return SQLITE_OK;
+}
+
+int LogWrite(sqlite3_file* file, const void* data, int amount,
+             sqlite3_int64 offset) {
+  File* f = reinterpret_cast<File*>(file);
+  g_writes.fetch_add(1, std::memory_order_relaxed);
+  const bool after_commit_header = f->commit_header;
+  f->commit_header = false;
+  if (f->lost_from >= 0) {
+    if (offset > f->lost_from) return f->lost_rc;
+    f->lost_from = -1;  // written again from before what was lost
+  }
+  if (offset == 0) {
+    // The log's header: the log starts over from here.
+    const int rc = Flush(f);
+    if (rc != SQLITE_OK) return rc;
+    f->appended_end = 0;
+  }
+  const int rc = Place(f, data, amount, offset);
+  if (rc != SQLITE_OK) return rc;
+  // The page of a commit frame, appended or written over frames of a
+  // transaction rolled back: the last write of the commit.
+  if (after_commit_header) return Flush(f);
   f->commit_header = IsCommitHeader(data, amount);
   return SQLITE_OK;
 }
@@ -245,7 +280,14 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
     if (f->real->pMethods != nullptr) f->real->pMethods->xClose(f->real);
     return SQLITE_CANTOPEN;
   }
-  if (flags & SQLITE_OPEN_WAL) {
+  f->lost_from = -1;
+  // Without power-safe overwrite SQLite pads a commit at synchronous=FULL
+  // with copies of its last frame, split around a sync: such a log is not
+  // buffered.
+  const bool buffered = (flags & SQLITE_OPEN_WAL) != 0 &&
+                        (f->real->pMethods->xDeviceCharacteristics(f->real) &
+                         SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
+  if (buffered) {
     f->buffer = static_cast<char*>(std::malloc(kBufferBytes));
     if (f->buffer == nullptr) {
       f->real->pMethods->xClose(f->real);

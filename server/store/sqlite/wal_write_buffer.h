@@ -19,10 +19,21 @@
 //   - anything else is done with the file: a read, a sync, a truncation,
 //     a size query, a file control, the close.
 // A write over data already written (SQLite rewrites frames of its own
-// transaction) patches the buffer when it lies in it, and otherwise goes
-// to the file at once, after the buffer. A write at offset 0 (the log's
-// header, written when the log starts over) starts the log's appended
-// region over.
+// transaction, and the frames of a rolled-back transaction or statement
+// are written over by those that follow) patches the buffer when it lies
+// in it, and otherwise goes to the file at once, after the buffer; a
+// commit frame written so ends the commit as an appended one does. A write
+// at offset 0 (the log's header, written when the log starts over) starts
+// the log's appended region over.
+//
+// The buffer only ever holds frames after the last commit. When its write
+// fails, SQLite fails the call that flushed it and rolls the transaction
+// (or a statement of it) back, but may still count on the frames lost:
+// until the log is written again from where the loss begins, every read,
+// write and sync past it fails too.
+//
+// A log on a device without power-safe overwrite is not buffered: SQLite
+// pads its commits at synchronous=FULL with writes split around a sync.
 //
 // Only connections opened with WalWriteBufferVfs() as their VFS buffer;
 // their database, locks and shared memory are the default VFS's own, so
