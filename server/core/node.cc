@@ -372,6 +372,11 @@ absl::StatusOr<std::vector<v1::SubmitResponse>> Node::CommitSubmit(
   return out;
 }
 
+bool Node::Overflows(const PreparedSubmit& batch,
+                     const PreparedSubmit& next) const {
+  return batch.requests() > 0 && batch.items() + next.items() > MaxGroupItems();
+}
+
 absl::StatusOr<uint64_t> Node::ApplySubmissions(
     absl::Span<GroupCommit::Member* const> group) {
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());

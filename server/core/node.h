@@ -89,6 +89,10 @@ class Node {
       absl::Span<const v1::SubmitRequest* const> requests);
   absl::StatusOr<std::vector<v1::SubmitResponse>> CommitSubmit(
       PreparedSubmit batch, absl::Notification* applied = nullptr);
+  // True when `next` does not fit beside `batch` in one transaction: the
+  // two hold more than MaxGroupItems() items and `batch` is not empty (a
+  // batch larger alone is committed alone).
+  bool Overflows(const PreparedSubmit& batch, const PreparedSubmit& next) const;
 
   // NotFound when the id is unknown or not visible to `who` (the two are
   // indistinguishable to the caller).

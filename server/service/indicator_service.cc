@@ -105,8 +105,7 @@ grpc::Status IndicatorServiceImpl::SubmitStream(
     }
     // At most Node::MaxGroupItems() in one transaction, unless one request
     // alone is larger.
-    if (next.requests() > 0 &&
-        next.items() + prepared->items() > node_->MaxGroupItems()) {
+    if (node_->Overflows(next, *prepared)) {
       if (absl::Status s = commit_next(); !s.ok()) {
         collect_all().IgnoreError();
         return ToGrpcStatus(s);

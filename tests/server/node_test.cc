@@ -754,6 +754,24 @@ TEST_F(NodeTest, TransactionsShrinkToWhatTheWriteCacheHolds) {
   const size_t limit = node_->MaxGroupItems();
   EXPECT_LT(limit, Node::kMaxGroupItems);
   EXPECT_LE(limit, std::max<size_t>(Node::kMinGroupItems, 192 * 5000 / 256));
+  // A client stream closes its transaction at that limit.
+  auto batch_of = [&](size_t n) {
+    v1::SubmitRequest r;
+    for (size_t i = 0; i < n; ++i) {
+      *r.add_items() = Input("domain", absl::StrCat("s", i, ".example"));
+    }
+    const v1::SubmitRequest* one[] = {&r};
+    auto p = node_->PrepareSubmit(analyst_, one);
+    EXPECT_THAT(p, IsOk());
+    return std::move(*p);
+  };
+  const Node::PreparedSubmit empty;
+  const Node::PreparedSubmit half = batch_of(limit / 2);
+  const Node::PreparedSubmit rest = batch_of(limit - limit / 2);
+  const Node::PreparedSubmit one_more = batch_of(limit - limit / 2 + 1);
+  EXPECT_FALSE(node_->Overflows(half, rest));
+  EXPECT_TRUE(node_->Overflows(half, one_more));
+  EXPECT_FALSE(node_->Overflows(empty, batch_of(limit + 1)));
 }
 
 TEST_F(NodePartnerTest, ExplainNamesTheRule) {
