@@ -424,10 +424,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
       Exec(w_.db.get(), "ROLLBACK").IgnoreError();
       return s;
     }
-    // A transaction that changed nothing wrote nothing to the log: it
-    // waits for no flush, only for those before it.
     pages_.written = PageCounter(SQLITE_DBSTATUS_CACHE_WRITE);
     pages_.spilled = PageCounter(SQLITE_DBSTATUS_CACHE_SPILL);
+    // A transaction that changed nothing wrote nothing to the log: it
+    // waits for no flush, only for those before it.
     const uint64_t ticket =
         sqlite3_total_changes64(w_.db.get()) == changes_at_begin_
             ? store_->syncer_->LastTicket()
