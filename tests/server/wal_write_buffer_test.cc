@@ -209,6 +209,7 @@ class WalWriteBufferFileTest : public WalWriteBufferTest {
   static constexpr int kPage = 4096;
   static constexpr int kFrame = 24 + kPage;
 
+  // Opens the log and writes its header.
   void OpenLog() {
     vfs_ = sqlite3_vfs_find(WalWriteBufferVfs());
     ASSERT_NE(vfs_, nullptr);
@@ -223,6 +224,9 @@ class WalWriteBufferFileTest : public WalWriteBufferTest {
             vfs_, log_path_.c_str(), file_,
             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_WAL, &out),
         SQLITE_OK);
+    // The log's 32-byte header, as SQLite writes it first.
+    const std::string header(32, 'h');
+    ASSERT_EQ(file_->pMethods->xWrite(file_, header.data(), 32, 0), SQLITE_OK);
   }
   void TearDown() override {
     if (file_ != nullptr) file_->pMethods->xClose(file_);
@@ -257,9 +261,6 @@ class WalWriteBufferFileTest : public WalWriteBufferTest {
 TEST_F(WalWriteBufferFileTest,
        ACommitFrameWrittenOverBufferedFramesReachesTheFile) {
   OpenLog();
-  std::string wal_header(32, 'h');
-  ASSERT_EQ(file_->pMethods->xWrite(file_, wal_header.data(), 32, 0),
-            SQLITE_OK);
   // Three frames of a transaction, spilled: they wait in the buffer.
   for (int n = 0; n < 3; ++n) ASSERT_EQ(WriteFrame(n, false, 'a'), SQLITE_OK);
   EXPECT_EQ(PageInFile(0), "");
@@ -272,9 +273,6 @@ TEST_F(WalWriteBufferFileTest,
 TEST_F(WalWriteBufferFileTest,
        AFailedFlushFailsWhatFollowsUntilTheLogIsRewritten) {
   OpenLog();
-  std::string wal_header(32, 'h');
-  ASSERT_EQ(file_->pMethods->xWrite(file_, wal_header.data(), 32, 0),
-            SQLITE_OK);
   ASSERT_EQ(WriteFrame(0, true, 'a'), SQLITE_OK);  // committed: in the file
   // Frames 1 and 2 wait in the buffer; the file may then not grow past
   // frame 1, so their flush fails.

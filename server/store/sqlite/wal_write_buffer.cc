@@ -68,8 +68,6 @@ int Flush(File* f) {
   return rc;
 }
 
-int Flushed(sqlite3_file* file) { return Flush(reinterpret_cast<File*>(file)); }
-
 // Methods every file forwards to the default VFS's file.
 int PassClose(sqlite3_file* file) {
   sqlite3_file* real = RealOf(file);
@@ -164,11 +162,11 @@ int LogSync(sqlite3_file* file, int flags) {
   return PassSync(file, flags);
 }
 int LogFileSize(sqlite3_file* file, sqlite3_int64* size) {
-  const int rc = Flushed(file);
+  const int rc = Flush(reinterpret_cast<File*>(file));
   return rc != SQLITE_OK ? rc : PassFileSize(file, size);
 }
 int LogFileControl(sqlite3_file* file, int op, void* arg) {
-  const int rc = Flushed(file);
+  const int rc = Flush(reinterpret_cast<File*>(file));
   return rc != SQLITE_OK ? rc : PassFileControl(file, op, arg);
 }
 
