@@ -9,6 +9,7 @@
 
 #include "client/commands.h"
 #include "client/settings.h"
+#include "common/grpc/grpc_runtime.h"
 
 namespace {
 
@@ -166,6 +167,8 @@ int main(int argc, char** argv) {
     std::cerr << "csx: " << s.message() << "\n";
     return kExitUsage;
   }
+  // Before the stubs, so that it outlives them: see GrpcRuntime.
+  csx::GrpcRuntime grpc_runtime;
   auto stubs = Connect(*settings);
   if (!stubs.ok()) {
     std::cerr << "csx: " << stubs.status().message() << "\n";
@@ -192,9 +195,6 @@ int main(int argc, char** argv) {
   if (c_agreements->parsed() || c_ag_list->parsed()) {
     return RunAgreementsList(ctx);
   }
-  if (c_explain->parsed()) return RunExplain(ctx, explain_id, explain_partner);
-  if (c_agreements->parsed() || c_ag_list->parsed())
-    return RunAgreementsList(ctx);
   std::cerr << "csx: no command (see csx --help)\n";
   return kExitUsage;
 }

@@ -11,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/grpc/grpc_runtime.h"
 #include "server/config/config_loader.h"
 #include "server/daemon.h"
 #include "server/logging.h"
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Before the daemon, so that it outlives it: see GrpcRuntime.
+  csx::GrpcRuntime grpc_runtime;
   auto daemon = csx::Daemon::Start(*config);
   if (!daemon.ok()) {
     spdlog::critical("cannot start: {}", daemon.status().ToString());

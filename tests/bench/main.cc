@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/grpc/grpc_runtime.h"
 #include "common/time_util.h"
 #include "tests/bench/scenarios.h"
 
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Before every channel and server, so that it outlives them.
+  csx::GrpcRuntime grpc_runtime;
   csx::bench::Report report;
   csx::bench::Context ctx;
   ctx.options = opt;
