@@ -63,7 +63,7 @@ void ConnectOverMutualTls() {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
   {
-    auto channel = grpc::CreateChannel(absl::StrCat("localhost:", port),
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
                                        grpc::SslCredentials(client_tls));
     EXPECT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
                                           std::chrono::seconds(10)));
