@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/time/time.h"
 #include "client/commands.h"
 #include "client/settings.h"
 #include "common/grpc/grpc_runtime.h"
@@ -167,8 +168,11 @@ int main(int argc, char** argv) {
     std::cerr << "csx: " << s.message() << "\n";
     return kExitUsage;
   }
-  // Before the stubs, so that it outlives them: see GrpcRuntime.
-  csx::GrpcRuntime grpc_runtime;
+  // Before the stubs, so that it outlives them: see GrpcRuntime. A call's
+  // TLS state is freed within milliseconds of the exit; a channel that
+  // failed to connect holds gRPC until its reconnect timer (1 s), which is
+  // not worth waiting for.
+  csx::GrpcRuntime grpc_runtime(absl::Milliseconds(500));
   auto stubs = Connect(*settings);
   if (!stubs.ok()) {
     std::cerr << "csx: " << stubs.status().message() << "\n";

@@ -19,7 +19,9 @@ namespace csx {
 class GrpcRuntime {
  public:
   // `wait_at_most` bounds the wait in the destructor for gRPC objects that
-  // outlive main()'s own (a channel's clean-up on gRPC's threads).
+  // outlive main()'s own: a channel's clean-up on gRPC's threads (a few
+  // milliseconds), or a channel that failed to connect, which holds gRPC
+  // until its reconnect timer fires (1 s after the failure).
   explicit GrpcRuntime(absl::Duration wait_at_most = absl::Seconds(5));
   ~GrpcRuntime();
   GrpcRuntime(const GrpcRuntime&) = delete;

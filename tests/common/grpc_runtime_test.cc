@@ -76,24 +76,83 @@ void ConnectOverMutualTls() {
   }
 }
 
-// Some of gRPC's objects outlive the ones their owner frees: here, after the
-// channel and the server are gone, gRPC stays initialised for about a second
-// on its own threads (without the runtime's wait, this test fails). The
-// runtime's end waits until gRPC has shut down and its threads are gone.
-TEST(GrpcRuntimeTest, GrpcHasStoppedWhenTheRuntimeEnds) {
+// A channel to a port where nothing listens, destroyed once it has failed
+// to connect: its reconnect timer holds gRPC for about a second after that,
+// and gRPC then shuts down on one of its own threads.
+void FailToConnect() {
+  int port = 0;
+  {
+    // A port that was free a moment ago.
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    grpc::AsyncGenericService generic;
+    builder.RegisterAsyncGenericService(&generic);
+    auto cq = builder.AddCompletionQueue();
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ASSERT_NE(server, nullptr);
+    server->Shutdown(std::chrono::system_clock::now());
+    cq->Shutdown();
+    void* tag;
+    bool ok;
+    while (cq->Next(&tag, &ok)) {
+    }
+  }
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  EXPECT_FALSE(channel->WaitForConnected(std::chrono::system_clock::now() +
+                                         std::chrono::milliseconds(300)));
+}
+
+// Waits up to 5 s for the threads of this process to be `n` again.
+int ThreadsOnceSettledTo(int n) {
+  for (int i = 0; i < 5000 && Threads() != n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return Threads();
+}
+
+TEST(GrpcRuntimeTest, GrpcHasStoppedWhenTheRuntimeEndsAfterACall) {
   const int before = Threads();
   {
-    GrpcRuntime runtime;
+    GrpcRuntime runtime(absl::Seconds(5));
     EXPECT_TRUE(GrpcRuntime::Running());
     ConnectOverMutualTls();
     EXPECT_GT(Threads(), before);
   }
   EXPECT_FALSE(GrpcRuntime::Running());
-  // The detached thread that shut gRPC down may still be returning.
-  for (int i = 0; i < 1000 && Threads() > before; ++i) {
+  // The thread that shut gRPC down may still be returning.
+  EXPECT_EQ(ThreadsOnceSettledTo(before), before);
+}
+
+// Without the runtime's wait, gRPC would still run here, on its own threads.
+TEST(GrpcRuntimeTest, TheEndWaitsForAChannelThatFailedToConnect) {
+  const int before = Threads();
+  const absl::Time start = absl::Now();
+  {
+    GrpcRuntime runtime(absl::Seconds(5));
+    FailToConnect();
+  }
+  EXPECT_FALSE(GrpcRuntime::Running());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(ThreadsOnceSettledTo(before), before);
+}
+
+TEST(GrpcRuntimeTest, TheWaitIsBounded) {
+  auto runtime = std::make_unique<GrpcRuntime>(absl::Milliseconds(100));
+  FailToConnect();
+  const absl::Time start = absl::Now();
+  runtime.reset();
+  const absl::Duration waited = absl::Now() - start;
+  // The reconnect timer still holds gRPC: the end gave up after 100 ms.
+  EXPECT_TRUE(GrpcRuntime::Running());
+  EXPECT_GE(waited, absl::Milliseconds(100));
+  EXPECT_LT(waited, absl::Milliseconds(700));
+  // gRPC stops on its own once the timer has fired.
+  for (int i = 0; i < 5000 && GrpcRuntime::Running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  EXPECT_EQ(Threads(), before);
+  EXPECT_FALSE(GrpcRuntime::Running());
 }
 
 }  // namespace
