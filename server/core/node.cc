@@ -149,7 +149,8 @@ std::optional<v1::Indicator> Node::View(const Principal& who,
 
 absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
     const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
-    const SharingPolicy& policy, absl::Time now, std::string* agreement) {
+    const SharingPolicy& policy, absl::Time now, std::string* agreement,
+    absl::flat_hash_set<std::string>* withdrawn) {
   if (who.org == options_.org) return entry;
   const v1::Indicator& ind = entry.indicator();
   Decision d = policy.Share(ind, who.org, now);
@@ -165,22 +166,42 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
     return entry;
   }
   // Rules that an indicator shared earlier can come to fail by a later
-  // change (TLP raised, confidence lowered, age) or a narrowed agreement.
+  // change (TLP raised, to RED or, for data passed on, above GREEN;
+  // confidence lowered; age) or a narrowed agreement.
   const bool withdrawable =
-      d.rule == Rule::kTlpAboveMax || d.rule == Rule::kTypeNotShared ||
+      d.rule == Rule::kRedNeverLeaves || d.rule == Rule::kTlpAboveMax ||
+      d.rule == Rule::kOnwardNotGreen || d.rule == Rule::kTypeNotShared ||
       d.rule == Rule::kSectorNotShared || d.rule == Rule::kBelowMinConfidence ||
       d.rule == Rule::kTooOld;
-  if ((entry.op() != v1::OP_REVOKE && entry.op() != v1::OP_EXPIRE) ||
-      !withdrawable) {
+  // Once per page: the partner's copy is already withdrawn.
+  if (!withdrawable || withdrawn->contains(ind.id())) return std::nullopt;
+  // A change that hides the indicator from a partner that holds it (TLP
+  // raised, confidence lowered...) withdraws it there as a revocation: the
+  // partner may keep nothing that its agreement no longer lets it see.
+  // Only a recorded holder gets it (HeldBy's assumption for a store from
+  // before delivery records would tell every partner of every change), and
+  // not when a later version of the indicator is visible to it again.
+  const bool hidden_by_change = entry.op() == v1::OP_UPSERT;
+  if (hidden_by_change) {
+    if (current != nullptr && current->version() > ind.version() &&
+        policy.Share(*current, who.org, now).allowed) {
+      return std::nullopt;
+    }
+    CSX_ASSIGN_OR_RETURN(bool delivered, store_->Delivered(who.org, ind.id()));
+    if (!delivered) return std::nullopt;
+    entry.set_op(v1::OP_REVOKE);
+  } else if (entry.op() == v1::OP_REVOKE || entry.op() == v1::OP_EXPIRE) {
+    CSX_ASSIGN_OR_RETURN(bool held, HeldBy(who.org, ind));
+    if (!held) return std::nullopt;
+  } else {
     return std::nullopt;
   }
-  CSX_ASSIGN_OR_RETURN(bool held, HeldBy(who.org, ind));
-  if (!held) return std::nullopt;
   *agreement = d.terms->id;
+  withdrawn->insert(ind.id());
   v1::Indicator tombstone;
   tombstone.set_id(ind.id());
   tombstone.set_type(ind.type());  // the STIX id depends on it
-  tombstone.set_revoked(ind.revoked());
+  tombstone.set_revoked(ind.revoked() || hidden_by_change);
   tombstone.set_expired(ind.expired());
   tombstone.set_version(ind.version());
   *tombstone.mutable_modified() = ind.modified();
@@ -222,9 +243,11 @@ absl::Status Node::RecordDeliveries(
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   for (const v1::Indicator* ind : served) {
     ids.push_back(ind->id());
-    if (!IsWithdrawal(*ind)) {
-      CSX_RETURN_IF_ERROR(txn->RecordDelivery(who.org, ind->id()));
-    }
+    // A partner served a withdrawal holds the indicator no more: a later
+    // change of it while it stays hidden tells that partner nothing.
+    CSX_RETURN_IF_ERROR(IsWithdrawal(*ind)
+                            ? txn->ForgetDelivery(who.org, ind->id())
+                            : txn->RecordDelivery(who.org, ind->id()));
   }
   CSX_RETURN_IF_ERROR(AppendAudit(
       *txn, "delivery", &who, "",
@@ -678,7 +701,8 @@ absl::StatusOr<Node::FeedPage> Node::ReadPage(const Principal& who,
   }
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
-  std::vector<std::string> agreements;  // that let the entries go
+  std::vector<std::string> agreements;         // that let the entries go
+  absl::flat_hash_set<std::string> withdrawn;  // ids, in this page
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
     const uint32_t want = limit - static_cast<uint32_t>(page.shaped.size());
     CSX_ASSIGN_OR_RETURN(auto entries,
@@ -692,7 +716,7 @@ absl::StatusOr<Node::FeedPage> Node::ReadPage(const Principal& who,
       CSX_ASSIGN_OR_RETURN(
           auto view, ViewEntry(who, std::move(e),
                                it == current.end() ? nullptr : &it->second,
-                               *policy, now, &agreement));
+                               *policy, now, &agreement, &withdrawn));
       if (!view) continue;
       page.shaped.push_back(*std::move(view));
       if (!agreement.empty() && std::find(agreements.begin(), agreements.end(),

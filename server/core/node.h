@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -239,13 +240,17 @@ class Node {
   // the partner may no longer see in full still reaches it as a tombstone
   // (id and state only) when the partner holds it (HeldBy), so that what it
   // received earlier is withdrawn; a partner that never received it learns
-  // nothing. An older version of an indicator whose current version
+  // nothing. So does a change that hides the indicator from a recorded
+  // holder, as a revocation tombstone. An older version of an indicator whose
+  // current version
   // (`current`, null when the entry is current) the partner may not see is
   // not served either. `agreement` is set to the id of the agreement that
-  // let the entry go.
+  // let the entry go. `withdrawn` holds the ids withdrawn earlier in the
+  // same page (a withdrawal goes once) and gains this entry's.
   absl::StatusOr<std::optional<v1::FeedEntry>> ViewEntry(
       const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
-      const SharingPolicy& policy, absl::Time now, std::string* agreement);
+      const SharingPolicy& policy, absl::Time now, std::string* agreement,
+      absl::flat_hash_set<std::string>* withdrawn);
   // The stored (current) version of the indicators of upsert and sighting
   // entries, by id.
   absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>
@@ -253,9 +258,10 @@ class Node {
   // Whether partner `org` was served `ind` in full (or may have been: before
   // deliveries were recorded).
   absl::StatusOr<bool> HeldBy(const std::string& org, const v1::Indicator& ind);
-  // Records what went out to a partner: the indicators it now holds (not
-  // the withdrawals) and one audit record naming them, where they stand in
-  // the feed (`position`) and the agreements.
+  // Records what went out to a partner: the indicators it now holds, those
+  // it was served the withdrawal of and holds no more, and one audit record
+  // naming them, where they stand in the feed (`position`) and the
+  // agreements.
   absl::Status RecordDeliveries(const Principal& who,
                                 absl::Span<const v1::Indicator* const> served,
                                 absl::string_view position,

@@ -222,6 +222,26 @@ TEST_F(FederationTest, WhoEndsUpHoldingWhat) {
   EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 3) << q.out;
 }
 
+TEST_F(FederationTest, RaisingTheTlpWithdrawsItFromPartnersItNoLongerReaches) {
+  auto any = [](const json&) { return true; };
+  const std::string id = Submit("us.cisa", "raised.us.example", "GREEN");
+  for (const char* org : {"cl.csirt", "co.colcert", "uk.ncsc"}) {
+    WaitFor(org, id, any, Clock::now());
+  }
+  // The US raises it to AMBER. Chile (its AMBER partner) gets the new
+  // version; Colombia and the UK, which Chile may pass only the US's GREEN,
+  // have their copies withdrawn by Chile and are never shown the AMBER one.
+  EXPECT_EQ(Submit("us.cisa", "raised.us.example", "AMBER"), id);
+  auto amber = [](const json& j) { return j["tlp"] == "AMBER"; };
+  WaitFor("cl.csirt", id, amber, Clock::now());
+  auto withdrawn = [](const json& j) { return j["revoked"] == true; };
+  for (const char* org : {"co.colcert", "uk.ncsc"}) {
+    WaitFor(org, id, withdrawn, Clock::now());
+    EXPECT_EQ(Held(org, id)["tlp"], "GREEN") << org;
+  }
+  EXPECT_NE(Held("cl.csirt", id)["revoked"], true);
+}
+
 TEST_F(FederationTest, Kill9OfTheHubWhilePartnersSubmitConverges) {
   // The US keeps submitting GREEN indicators while Chile, the hub every
   // onward path goes through, is killed with kill -9 and restarted, three

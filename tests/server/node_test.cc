@@ -608,6 +608,107 @@ TEST_F(NodePartnerTest, WithdrawalsGoOnlyToPartnersThatHeldTheIndicator) {
   EXPECT_EQ(uk_feed->entries_size(), 0);
 }
 
+TEST_F(NodePartnerTest, AChangeThatHidesAnIndicatorWithdrawsItFromItsHolders) {
+  const std::string held = Submit("hidden-later.example", "GREEN", 80);
+  // Below the partner's minimum confidence from the start, then changed:
+  // the partner never held it and learns nothing of it.
+  const std::string never = Submit("never-visible.example", "GREEN", 10);
+  auto first = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->entries_size(), 1);
+  Submit("never-visible.example", "AMBER+STRICT", 20);
+
+  // The origin raises the TLP above the agreement's: the holder gets the
+  // change as a revocation tombstone, and holds it no more.
+  Submit("hidden-later.example", "AMBER+STRICT", 80);
+  auto withdrawn = node_->Pull(partner_, first->cursor(), 100);
+  ASSERT_THAT(withdrawn, IsOk());
+  ASSERT_EQ(withdrawn->entries_size(), 1);  // nothing of `never`
+  const v1::FeedEntry& e = withdrawn->entries(0);
+  EXPECT_EQ(e.op(), v1::OP_REVOKE);
+  EXPECT_EQ(e.indicator().id(), held);
+  EXPECT_TRUE(e.indicator().revoked());
+  EXPECT_EQ(e.indicator().value(), "");  // nothing of the new version
+  EXPECT_EQ(e.indicator().tlp(), v1::TLP_UNSPECIFIED);
+  EXPECT_EQ(e.indicator().type(), v1::DOMAIN);
+  auto still_held = store_->Delivered("us.cisa", held);
+  ASSERT_THAT(still_held, IsOk());
+  EXPECT_FALSE(*still_held);
+
+  // So does a change to RED.
+  const std::string red = Submit("red-later.example", "GREEN", 80);
+  auto shown = node_->Pull(partner_, withdrawn->cursor(), 100);
+  ASSERT_THAT(shown, IsOk());
+  ASSERT_EQ(shown->entries_size(), 1);
+  Submit("red-later.example", "RED", 80);
+  auto red_withdrawn = node_->Pull(partner_, shown->cursor(), 100);
+  ASSERT_THAT(red_withdrawn, IsOk());
+  ASSERT_EQ(red_withdrawn->entries_size(), 1);
+  EXPECT_EQ(red_withdrawn->entries(0).op(), v1::OP_REVOKE);
+  EXPECT_EQ(red_withdrawn->entries(0).indicator().id(), red);
+  EXPECT_EQ(red_withdrawn->entries(0).indicator().value(), "");
+
+  // Later changes while it stays hidden, and its revocation, tell the
+  // partner nothing more.
+  Submit("hidden-later.example", "AMBER+STRICT", 90);
+  ASSERT_THAT(node_->Revoke(analyst_, held, "gone"), IsOk());
+  auto after = node_->Pull(partner_, red_withdrawn->cursor(), 100);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->entries_size(), 0);
+  ASSERT_THAT(node_->Revoke(analyst_, never, "gone"), IsOk());
+  auto last = node_->Pull(partner_, after->cursor(), 100);
+  ASSERT_THAT(last, IsOk());
+  EXPECT_EQ(last->entries_size(), 0);
+}
+
+TEST_F(NodePartnerTest, AnIndicatorVisibleAgainIsServedInFullAgain) {
+  const std::string id = Submit("toggled.example", "GREEN", 80);
+  auto feed = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(feed, IsOk());
+  ASSERT_EQ(feed->entries_size(), 1);
+  // Hidden (confidence below the minimum): withdrawn.
+  Submit("toggled.example", "GREEN", 10);
+  feed = node_->Pull(partner_, feed->cursor(), 100);
+  ASSERT_THAT(feed, IsOk());
+  ASSERT_EQ(feed->entries_size(), 1);
+  EXPECT_EQ(feed->entries(0).op(), v1::OP_REVOKE);
+  // Visible again: served in full, held again, and withdrawn again when
+  // hidden again.
+  Submit("toggled.example", "GREEN", 90);
+  feed = node_->Pull(partner_, feed->cursor(), 100);
+  ASSERT_THAT(feed, IsOk());
+  ASSERT_EQ(feed->entries_size(), 1);
+  EXPECT_EQ(feed->entries(0).op(), v1::OP_UPSERT);
+  EXPECT_EQ(feed->entries(0).indicator().value(), "toggled.example");
+  EXPECT_EQ(feed->entries(0).indicator().confidence(), 90u);
+  auto held_again = store_->Delivered("us.cisa", id);
+  ASSERT_THAT(held_again, IsOk());
+  EXPECT_TRUE(*held_again);
+  Submit("toggled.example", "GREEN", 10);
+  feed = node_->Pull(partner_, feed->cursor(), 100);
+  ASSERT_THAT(feed, IsOk());
+  ASSERT_EQ(feed->entries_size(), 1);
+  EXPECT_EQ(feed->entries(0).op(), v1::OP_REVOKE);
+  EXPECT_EQ(feed->entries(0).indicator().id(), id);
+}
+
+TEST_F(NodePartnerTest, AChangeUndoneBeforeThePullIsNotAWithdrawal) {
+  const std::string id = Submit("undone.example", "GREEN", 80);
+  auto first = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->entries_size(), 1);
+  // Hidden and visible again before the partner pulls: it gets the visible
+  // version, with no withdrawal before it.
+  Submit("undone.example", "GREEN", 10);
+  Submit("undone.example", "GREEN", 90);
+  auto rest = node_->Pull(partner_, first->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->entries_size(), 1);
+  EXPECT_EQ(rest->entries(0).op(), v1::OP_UPSERT);
+  EXPECT_EQ(rest->entries(0).indicator().id(), id);
+  EXPECT_EQ(rest->entries(0).indicator().confidence(), 90u);
+}
+
 TEST_F(NodePartnerTest, HistoryDoesNotServeAVersionSinceRestricted) {
   // Shared as GREEN, then raised to AMBER+STRICT before the partner pulled:
   // the old GREEN entry of the log must not go out.
