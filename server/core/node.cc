@@ -183,6 +183,9 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
   // not when a later version of the indicator is visible to it again.
   const bool hidden_by_change = entry.op() == v1::OP_UPSERT;
   if (hidden_by_change) {
+    // A first version that is hidden was not shown under these terms: a
+    // feed full of RED or AMBER+STRICT creations costs no lookups.
+    if (ind.version() <= 1) return std::nullopt;
     if (current != nullptr && current->version() > ind.version() &&
         policy.Share(*current, who.org, now).allowed) {
       return std::nullopt;
