@@ -166,22 +166,30 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
     return entry;
   }
   // Rules that an indicator shared earlier can come to fail by a later
-  // change (TLP raised, to RED or, for data passed on, above GREEN;
-  // confidence lowered; age) or a narrowed agreement.
+  // change (TLP raised, confidence lowered, age) or a narrowed agreement.
   const bool withdrawable =
-      d.rule == Rule::kRedNeverLeaves || d.rule == Rule::kTlpAboveMax ||
-      d.rule == Rule::kOnwardNotGreen || d.rule == Rule::kTypeNotShared ||
+      d.rule == Rule::kTlpAboveMax || d.rule == Rule::kTypeNotShared ||
       d.rule == Rule::kSectorNotShared || d.rule == Rule::kBelowMinConfidence ||
       d.rule == Rule::kTooOld;
+  // And those of a TLP raised to RED or, for data passed on, above GREEN.
+  // For these, as for a change that hides the indicator, only a recorded
+  // holder is one: HeldBy's assumption for what a store from before the
+  // delivery records may have served would tell every partner of them.
+  const bool recorded_only =
+      d.rule == Rule::kRedNeverLeaves || d.rule == Rule::kOnwardNotGreen;
   // Once per page: the partner's copy is already withdrawn.
-  if (!withdrawable || withdrawn->contains(ind.id())) return std::nullopt;
+  if (!(withdrawable || recorded_only) || withdrawn->contains(ind.id())) {
+    return std::nullopt;
+  }
   // A change that hides the indicator from a partner that holds it (TLP
   // raised, confidence lowered...) withdraws it there as a revocation: the
-  // partner may keep nothing that its agreement no longer lets it see.
-  // Only a recorded holder gets it (HeldBy's assumption for a store from
-  // before delivery records would tell every partner of every change), and
-  // not when a later version of the indicator is visible to it again.
+  // partner may keep nothing that its agreement no longer lets it see. Not
+  // when a later version of the indicator is visible to it again. The
+  // partner stays recorded as a holder, so that a page lost on its way
+  // (a retry from the same cursor) brings the withdrawal again; a later
+  // change while the indicator stays hidden does too.
   const bool hidden_by_change = entry.op() == v1::OP_UPSERT;
+  bool held = false;
   if (hidden_by_change) {
     // A first version that is hidden was not shown under these terms: a
     // feed full of RED or AMBER+STRICT creations costs no lookups.
@@ -190,15 +198,16 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
         policy.Share(*current, who.org, now).allowed) {
       return std::nullopt;
     }
-    CSX_ASSIGN_OR_RETURN(bool delivered, store_->Delivered(who.org, ind.id()));
-    if (!delivered) return std::nullopt;
+    CSX_ASSIGN_OR_RETURN(held, store_->Delivered(who.org, ind.id()));
     entry.set_op(v1::OP_REVOKE);
   } else if (entry.op() == v1::OP_REVOKE || entry.op() == v1::OP_EXPIRE) {
-    CSX_ASSIGN_OR_RETURN(bool held, HeldBy(who.org, ind));
-    if (!held) return std::nullopt;
-  } else {
-    return std::nullopt;
+    if (recorded_only) {
+      CSX_ASSIGN_OR_RETURN(held, store_->Delivered(who.org, ind.id()));
+    } else {
+      CSX_ASSIGN_OR_RETURN(held, HeldBy(who.org, ind));
+    }
   }
+  if (!held) return std::nullopt;
   *agreement = d.terms->id;
   withdrawn->insert(ind.id());
   v1::Indicator tombstone;
@@ -246,11 +255,9 @@ absl::Status Node::RecordDeliveries(
   CSX_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store_->Begin());
   for (const v1::Indicator* ind : served) {
     ids.push_back(ind->id());
-    // A partner served a withdrawal holds the indicator no more: a later
-    // change of it while it stays hidden tells that partner nothing.
-    CSX_RETURN_IF_ERROR(IsWithdrawal(*ind)
-                            ? txn->ForgetDelivery(who.org, ind->id())
-                            : txn->RecordDelivery(who.org, ind->id()));
+    if (!IsWithdrawal(*ind)) {
+      CSX_RETURN_IF_ERROR(txn->RecordDelivery(who.org, ind->id()));
+    }
   }
   CSX_RETURN_IF_ERROR(AppendAudit(
       *txn, "delivery", &who, "",

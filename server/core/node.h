@@ -258,10 +258,9 @@ class Node {
   // Whether partner `org` was served `ind` in full (or may have been: before
   // deliveries were recorded).
   absl::StatusOr<bool> HeldBy(const std::string& org, const v1::Indicator& ind);
-  // Records what went out to a partner: the indicators it now holds, those
-  // it was served the withdrawal of and holds no more, and one audit record
-  // naming them, where they stand in the feed (`position`) and the
-  // agreements.
+  // Records what went out to a partner: the indicators it now holds (not
+  // the withdrawals) and one audit record naming them, where they stand in
+  // the feed (`position`) and the agreements.
   absl::Status RecordDeliveries(const Principal& who,
                                 absl::Span<const v1::Indicator* const> served,
                                 absl::string_view position,

@@ -115,10 +115,6 @@ class Transaction {
   // `org` (a later revocation or expiry withdraws it there).
   virtual absl::Status RecordDelivery(const std::string& org,
                                       const std::string& indicator_id) = 0;
-  // Undoes RecordDelivery: partner `org` was served the withdrawal of
-  // `indicator_id` and holds it no more.
-  virtual absl::Status ForgetDelivery(const std::string& org,
-                                      const std::string& indicator_id) = 0;
   // Records how far the feed of partner `org` has been applied.
   virtual absl::Status SetPeerCursor(const std::string& org,
                                      const std::string& cursor) = 0;
@@ -180,8 +176,7 @@ class Store {
   // Queued sightings for partner `org`, oldest first.
   virtual absl::StatusOr<std::vector<OutboundSighting>> PendingSightings(
       const std::string& org, int limit) = 0;
-  // Whether RecordDelivery(org, indicator_id) was committed (and no
-  // ForgetDelivery after it).
+  // Whether RecordDelivery(org, indicator_id) was ever committed.
   virtual absl::StatusOr<bool> Delivered(const std::string& org,
                                          const std::string& indicator_id) = 0;
   // Since when deliveries are recorded: InfinitePast() for a store created

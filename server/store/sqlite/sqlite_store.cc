@@ -249,7 +249,7 @@ class SqliteStore::Writer {
   SqliteDbPtr db;
   std::optional<Statement> find_key, find_id, put, put_new, log_end,
       append_change, last_audit, append_audit, set_head, due_expiry, set_meta,
-      enqueue_sighting, delete_sighting, record_delivery, forget_delivery;
+      enqueue_sighting, delete_sighting, record_delivery;
 };
 
 // A reader connection of the pool and the statements prepared on it (the
@@ -399,14 +399,6 @@ class SqliteStore::SqliteTransaction : public Transaction {
   absl::Status RecordDelivery(const std::string& org,
                               const std::string& indicator_id) override {
     Statement& s = *w_.record_delivery;
-    s.BindText(1, org);
-    s.BindText(2, indicator_id);
-    return s.Run();
-  }
-
-  absl::Status ForgetDelivery(const std::string& org,
-                              const std::string& indicator_id) override {
-    Statement& s = *w_.forget_delivery;
     s.BindText(1, org);
     s.BindText(2, indicator_id);
     return s.Run();
@@ -650,11 +642,6 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       Statement::Prepare(db,
                          "INSERT OR IGNORE INTO deliveries(partner, "
                          "indicator_id) VALUES (?, ?)"));
-  CSX_ASSIGN_OR_RETURN(
-      writer->forget_delivery,
-      Statement::Prepare(db,
-                         "DELETE FROM deliveries WHERE partner = ? AND "
-                         "indicator_id = ?"));
   // Checkpoints run on their own thread. When the log restarts it keeps
   // the length a bulk load gives it (WalCheckpointer::kInlinePages frames,
   // about 270 MB) and is cut back only past that: a log cut shorter grows
