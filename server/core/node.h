@@ -243,9 +243,10 @@ class Node {
   // nothing. So does a change that hides the indicator from a recorded
   // holder, as a revocation tombstone. An older version of an indicator
   // whose current version (`current`, null when the entry is current) the
-  // partner may not see is not served either. `agreement` is set to the id of the agreement that
-  // let the entry go. `withdrawn` holds the ids withdrawn earlier in the
-  // same page (a withdrawal goes once) and gains this entry's.
+  // partner may not see is not served either. `agreement` is set to the id
+  // of the agreement that let the entry go. `withdrawn` holds the ids
+  // withdrawn earlier in the same page (a withdrawal goes once) and gains
+  // this entry's.
   absl::StatusOr<std::optional<v1::FeedEntry>> ViewEntry(
       const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
       const SharingPolicy& policy, absl::Time now, std::string* agreement,
