@@ -43,6 +43,7 @@ nlohmann::json IndicatorToJson(const v1::Indicator& ind) {
   j["version"] = ind.version();
   j["revoked"] = ind.revoked();
   if (!ind.revoked_reason().empty()) j["revoked_reason"] = ind.revoked_reason();
+  if (ind.withdrawn()) j["withdrawn"] = true;
   j["path"] = Strings(ind.path());
   Json sightings = {{"count", ind.sighting_count()}};
   PutTime(sightings, "last", ind.last_sighting());

@@ -59,7 +59,7 @@ bool IsOutputOnlyField(absl::string_view name) {
       "id",       "origin",    "reporter", "created",
       "modified", "version",   "revoked",  "revoked_reason",
       "path",     "sightings", "expired",  "warnings",
-      "seq",      "op"};
+      "seq",      "op",        "withdrawn"};
   return std::find(std::begin(kNames), std::end(kNames), name) !=
          std::end(kNames);
 }

@@ -157,7 +157,9 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
   if (d.allowed) {
     // A version the origin has since restricted (TLP raised, sector
     // narrowed...) does not go out to a partner that does not hold it yet.
-    if (current != nullptr && current->version() > ind.version() &&
+    // Nor one of a copy the node it came from has since withdrawn.
+    if (current != nullptr &&
+        (current->version() > ind.version() || current->withdrawn()) &&
         !policy.Share(*current, who.org, now).allowed) {
       return std::nullopt;
     }
@@ -175,8 +177,9 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
   // For these, as for a change that hides the indicator, only a recorded
   // holder is one: HeldBy's assumption for what a store from before the
   // delivery records may have served would tell every partner of them.
-  const bool recorded_only =
-      d.rule == Rule::kRedNeverLeaves || d.rule == Rule::kOnwardNotGreen;
+  const bool recorded_only = d.rule == Rule::kRedNeverLeaves ||
+                             d.rule == Rule::kOnwardNotGreen ||
+                             d.rule == Rule::kWithdrawn;
   // Once per page: the partner's copy is already withdrawn.
   if (!(withdrawable || recorded_only) || withdrawn->contains(ind.id())) {
     return std::nullopt;
@@ -214,6 +217,8 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
   tombstone.set_id(ind.id());
   tombstone.set_type(ind.type());  // the STIX id depends on it
   tombstone.set_revoked(ind.revoked() || hidden_by_change);
+  // Withdrawn: the partner's node keeps its copy from its own partners.
+  tombstone.set_withdrawn(hidden_by_change || ind.withdrawn());
   tombstone.set_expired(ind.expired());
   tombstone.set_version(ind.version());
   *tombstone.mutable_modified() = ind.modified();
@@ -874,6 +879,15 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
       // Withdraws what the partner sent earlier, if we hold it.
       if (!existing || !(in.revoked() || in.expired())) continue;
       local = *existing;
+      if (in.withdrawn() && !local.withdrawn()) {
+        // The partner may no longer share it with us: the copy stays,
+        // revoked, and never leaves this node (SharingPolicy::Share).
+        local.set_withdrawn(true);
+        if (!local.revoked()) {
+          local.set_revoked_reason(absl::StrCat(
+              "withdrawn by ", partner, ": no longer shared with this node"));
+        }
+      }
       local.set_revoked(local.revoked() || in.revoked());
       local.set_expired(local.expired() || in.expired());
     } else {

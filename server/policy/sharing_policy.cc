@@ -45,6 +45,7 @@ Decision SharingPolicy::Share(const v1::Indicator& ind,
                               absl::string_view partner, absl::Time now) const {
   const AgreementTerms* terms = agreements_->InForce(partner, now);
   if (terms == nullptr) return Deny(Rule::kNoAgreement, nullptr);
+  if (ind.withdrawn()) return Deny(Rule::kWithdrawn, terms);
   if (ind.tlp() == v1::TLP_RED || ind.tlp() == v1::TLP_UNSPECIFIED) {
     return Deny(Rule::kRedNeverLeaves, terms);
   }
@@ -152,6 +153,8 @@ absl::string_view SharingPolicy::RuleName(Rule rule) {
       return "onward_no_forward_third_party";
     case Rule::kOwnOrgInPath:
       return "loop";
+    case Rule::kWithdrawn:
+      return "withdrawn";
   }
   return "unknown";
 }
@@ -221,6 +224,9 @@ std::string SharingPolicy::Explain(const v1::Indicator& ind,
     case Rule::kOwnOrgInPath:
       return absl::StrCat("refused: ", node_org_,
                           " is already in the path (loop)");
+    case Rule::kWithdrawn:
+      return absl::StrCat("refused: ", ArrivedFrom(ind), " withdrew it from ",
+                          node_org_, "; it never leaves this node");
   }
   return "refused";
 }

@@ -35,6 +35,7 @@ enum class Rule {
   kSourceNoRedistribute,  // that agreement does not allow redistribution
   kNoForwardThirdParty,   // the partner's agreement refuses third-party data
   kOwnOrgInPath,          // accept: the entry already passed through this node
+  kWithdrawn,             // the node it came from withdrew it from this node
 };
 
 struct Decision {

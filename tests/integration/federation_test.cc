@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -240,6 +241,43 @@ TEST_F(FederationTest, RaisingTheTlpWithdrawsItFromPartnersItNoLongerReaches) {
     EXPECT_EQ(Held(org, id)["tlp"], "GREEN") << org;
   }
   EXPECT_NE(Held("cl.csirt", id)["revoked"], true);
+}
+
+TEST_F(FederationTest, AWithdrawnCopyNeverLeavesTheHub) {
+  auto any = [](const json&) { return true; };
+  const std::string id = Submit("us.cisa", "withdrawn.us.example", "GREEN");
+  for (const char* org : {"cl.csirt", "co.colcert", "uk.ncsc"}) {
+    WaitFor(org, id, any, Clock::now());
+  }
+  // The US raises it to RED: Chile's copy is withdrawn (kept, revoked, never
+  // passed on), and Chile withdraws it from Colombia and the UK.
+  EXPECT_EQ(Submit("us.cisa", "withdrawn.us.example", "RED"), id);
+  auto withdrawn = [](const json& j) {
+    return j["revoked"] == true && j.value("withdrawn", false);
+  };
+  WaitFor("cl.csirt", id, withdrawn, Clock::now());
+  const json at_cl = Held("cl.csirt", id);
+  EXPECT_EQ(at_cl["tlp"], "GREEN");  // the version it held, never the RED one
+  EXPECT_THAT(at_cl.value("revoked_reason", ""),
+              ::testing::HasSubstr("withdrawn by us.cisa"));
+  for (const char* org : {"co.colcert", "uk.ncsc"}) {
+    WaitFor(org, id, withdrawn, Clock::now());
+  }
+  // Colombia's node reading Chile's feed from the start, as one that lost
+  // its copy would: no entry of the indicator carries its value.
+  auto pulled = RunCommand(CsxCommand(
+      orgs["cl.csirt"].node->address(), ca.cert(), tmp.File("co.colcert/node"),
+      {"-o", "jsonl", "pull", "--limit", "1000"}));
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  int entries_of_id = 0;
+  std::istringstream lines(pulled.out);
+  for (std::string line; std::getline(lines, line);) {
+    const json e = json::parse(line)["indicator"];
+    if (e.value("id", "") != id) continue;
+    ++entries_of_id;
+    EXPECT_EQ(e.value("value", ""), "") << line;
+  }
+  EXPECT_GT(entries_of_id, 0);
 }
 
 TEST_F(FederationTest, Kill9OfTheHubWhilePartnersSubmitConverges) {

@@ -233,6 +233,24 @@ TEST(SharingPolicyTest, OnwardRuleCaseByCase) {
             Rule::kTlpAboveMax);
 }
 
+TEST(SharingPolicyTest, AWithdrawnCopyGoesNowhere) {
+  v1::Agreement us = Ag("cl-us", "us.cisa", "AMBER");
+  us.mutable_accept()->set_redistribute(true);
+  v1::Agreement co = Ag("cl-co", "co.colcert", "AMBER");
+  co.mutable_share()->set_forward_third_party(true);
+  SharingPolicy p = Policy({us, co});
+  v1::Indicator green = Received(v1::TLP_GREEN, "us.cisa", "us.cisa");
+  ASSERT_TRUE(p.Share(green, "co.colcert", kNow).allowed);
+  green.set_withdrawn(true);
+  const Decision d = p.Share(green, "co.colcert", kNow);
+  EXPECT_EQ(d.rule, Rule::kWithdrawn);
+  EXPECT_EQ(SharingPolicy::RuleName(d.rule), "withdrawn");
+  EXPECT_THAT(p.Explain(green, "co.colcert", d),
+              HasSubstr("us.cisa withdrew it"));
+  // Not even to the node it came from.
+  EXPECT_FALSE(p.Share(green, "us.cisa", kNow).allowed);
+}
+
 TEST(SharingPolicyTest, SharedFormHidesSourceAndReporter) {
   v1::Agreement us = Ag("cl-us", "us.cisa", "AMBER");
   us.mutable_accept()->set_redistribute(true);
