@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang-format openssl sqlite3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  libabsl-dev libssl-dev libsqlite3-dev libsodium-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libidn2-dev libspdlog-dev libgtest-dev libgmock-dev
   libcpp-httplib-dev prometheus-cpp-dev libbenchmark-dev libgoogle-perftools-dev curl
   clang-14 libfuzzer-14-dev

@@ -13,6 +13,7 @@
 #include "common/canonical.h"
 #include "server/store/sqlite/sqlite_handle.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "server/store/sqlite/value_key.h"
 #include "tests/bench/scenarios.h"
 
 namespace csx::bench {
@@ -111,6 +112,12 @@ absl::StatusOr<double> StorageBaseline(
   // of the log per commit, the durability of an acknowledged submission.
   auto db = OpenSqlite(path, /*read_only=*/false);
   if (!db.ok()) return db.status();
+  auto value_key = ValueKey::OfStore(db->get(), /*create=*/false);
+  if (!value_key.ok()) return value_key.status();
+  // Each row's value key, as an index of the table would hold it.
+  auto key = Statement::Prepare(db->get(),
+                                "INSERT INTO value_keys(k, rid) VALUES (?, ?)");
+  if (!key.ok()) return key.status();
   auto insert = Statement::Prepare(
       db->get(),
       "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
@@ -149,6 +156,10 @@ absl::StatusOr<double> StorageBaseline(
       insert->BindText(7, "|finance|");
       insert->BindInt(8, sqlite3_last_insert_rowid(db->get()));
       if (absl::Status s = insert->Run(); !s.ok()) return s;
+      key->Reset();
+      key->BindInt(1, value_key->Of(ind.type(), ind.value()));
+      key->BindInt(2, sqlite3_last_insert_rowid(db->get()));
+      if (absl::Status s = key->Run(); !s.ok()) return s;
     }
     if (absl::Status s = Exec(db->get(), "COMMIT"); !s.ok()) return s;
   }
@@ -161,6 +172,7 @@ struct QueryBaselines::State {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<v1::IndicatorService::Stub> stub;
   SqliteDbPtr db;
+  std::optional<ValueKey> value_key;
   std::optional<Statement> lookup;
 };
 
@@ -186,12 +198,17 @@ absl::StatusOr<std::unique_ptr<QueryBaselines>> QueryBaselines::Start(
   auto db = OpenSqlite(db_path, /*read_only=*/true);
   if (!db.ok()) return db.status();
   state->db = *std::move(db);
+  auto value_key = ValueKey::OfStore(state->db.get(), /*create=*/false);
+  if (!value_key.ok()) return value_key.status();
+  state->value_key = *value_key;
   // The statement of the node's exact query (SqliteStore::Query).
   auto lookup = Statement::Prepare(
       state->db.get(),
-      "SELECT rid, data FROM indicators CROSS JOIN changes USING(seq) "
-      "WHERE rid > 0 AND ((type = ? AND value = ?)) AND revoked = 0 "
-      "ORDER BY rid LIMIT 101");
+      absl::StrCat("SELECT rid, data FROM indicators CROSS JOIN changes "
+                   "USING(seq) WHERE rid > 0 AND ",
+                   ValueKey::RidsOf("?1"),
+                   " AND ((type = ?2 AND value = ?3)) AND revoked = 0 "
+                   "ORDER BY rid LIMIT 101"));
   if (!lookup.ok()) return lookup.status();
   state->lookup.emplace(*std::move(lookup));
   return std::unique_ptr<QueryBaselines>(new QueryBaselines(std::move(state)));
@@ -215,8 +232,9 @@ absl::StatusOr<double> QueryBaselines::StorageMs(v1::IndicatorType type,
   Statement& s = *state_->lookup;
   const auto t = std::chrono::steady_clock::now();
   s.Reset();
-  s.BindInt(1, type);
-  s.BindText(2, value);
+  s.BindInt(1, state_->value_key->Of(type, value));
+  s.BindInt(2, type);
+  s.BindText(3, value);
   int found = 0;
   while (true) {
     auto row = s.Step();

@@ -1,7 +1,8 @@
 // Opening a store written by an earlier csxd. Schema 2 kept each version
 // twice, in the indicator's row and in the change log; schema 3 keeps it
-// once, in the log. The upgrade loses no version and leaves a store that
-// reads and writes as a new one.
+// once, in the log; schema 4 finds values by their keys (value_key.h)
+// instead of an index of the indicators table. Each upgrade loses no
+// version and leaves a store that reads and writes as a new one.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -65,6 +66,53 @@ CREATE TABLE audit(
   prev_hash BLOB NOT NULL,
   hash BLOB NOT NULL) STRICT;
 INSERT INTO meta(key, value) VALUES ('schema_version', 2),
+  ('token_key', randomblob(16));
+)sql";
+
+// Schema 3: the version in the log only, rows keyed by an index of
+// (type, value, origin).
+constexpr char kSchema3[] = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value ANY) STRICT;
+CREATE TABLE indicators(
+  rid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  modified INTEGER NOT NULL,
+  revoked INTEGER NOT NULL,
+  expired INTEGER NOT NULL,
+  valid_until INTEGER,
+  tags TEXT NOT NULL,
+  sectors TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE(type, value, origin)) STRICT;
+CREATE INDEX indicators_expiry ON indicators(valid_until)
+  WHERE valid_until IS NOT NULL AND expired = 0 AND revoked = 0;
+CREATE TABLE changes(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  op INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  indicator_id TEXT NOT NULL,
+  data BLOB NOT NULL) STRICT;
+CREATE TABLE outbox(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  partner TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  count INTEGER NOT NULL) STRICT;
+CREATE TABLE deliveries(
+  partner TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  PRIMARY KEY(partner, indicator_id)) STRICT, WITHOUT ROWID;
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL) STRICT;
+INSERT INTO meta(key, value) VALUES ('schema_version', 3),
   ('token_key', randomblob(16));
 )sql";
 
@@ -134,6 +182,15 @@ class SqliteSchemaTest : public ::testing::Test {
                         "VALUES (",
                         op, ", 1, ?, ?)"),
            ind, 2);
+  }
+
+  // A row of schema 3, pointing at log entry `seq`.
+  void PutRow3(const v1::Indicator& ind, int seq) {
+    Sql(absl::StrCat(
+        "INSERT INTO indicators(id, type, value, origin, modified, revoked, "
+        "expired, valid_until, tags, sectors, seq) VALUES ('",
+        ind.id(), "', ", ind.type(), ", '", ind.value(), "', '", ind.origin(),
+        "', 1, 0, 0, NULL, '|", ind.tags(0), "|', '', ", seq, ")"));
   }
 
   void PutRow(const v1::Indicator& ind) {
@@ -217,12 +274,14 @@ TEST_F(SqliteSchemaTest, ASchema2StoreKeepsEveryVersionAfterTheUpgrade) {
     EXPECT_EQ(a->tags(0), "third");
   }
 
-  EXPECT_EQ(SqlInt("SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+  EXPECT_EQ(SqlInt("SELECT value FROM meta WHERE key = 'schema_version'"), 4);
+  EXPECT_EQ(SqlInt("SELECT count(*) FROM value_keys"), 3);
   EXPECT_EQ(SqlInt("SELECT count(*) FROM pragma_table_info('indicators') "
                    "WHERE name IN ('data', 'ip_lo', 'ip_hi')"),
             0);
   EXPECT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE name IN "
-                   "('changes_by_indicator', 'indicators_v3')"),
+                   "('changes_by_indicator', 'indicators_v3', "
+                   "'indicators_v4')"),
             0);
   EXPECT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE name = "
                    "'indicators_expiry'"),
@@ -236,6 +295,62 @@ TEST_F(SqliteSchemaTest, ASchema2StoreKeepsEveryVersionAfterTheUpgrade) {
   auto a = (*store)->Get("a");
   ASSERT_THAT(a, IsOk());
   EXPECT_EQ(a->tags(0), "third");
+}
+
+TEST_F(SqliteSchemaTest, ASchema3StoreFindsItsValuesByKeyAfterTheUpgrade) {
+  Sql(kSchema3);
+  const v1::Indicator a = Domain("a", "first");
+  const v1::Indicator b = Domain("b", "second");
+  PutChange(1, a);
+  PutChange(1, b);
+  PutRow3(a, 1);
+  PutRow3(b, 2);
+  ASSERT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                   "AND tbl_name = 'indicators'"),
+            3);  // id, (type, value, origin), expiry
+
+  {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_THAT(store, IsOk());
+    QueryFilter f;
+    f.typed_values = {{v1::DOMAIN, "b.example"}};
+    auto q = (*store)->Query(f);
+    ASSERT_THAT(q, IsOk());
+    ASSERT_EQ(q->indicators.size(), 1u);
+    EXPECT_EQ(q->indicators[0].id(), "b");
+
+    auto txn = (*store)->Begin();
+    ASSERT_THAT(txn, IsOk());
+    auto found = (*txn)->FindByKey(v1::DOMAIN, "a.example", "cl.csirt");
+    ASSERT_THAT(found, IsOk());
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->id(), "a");
+    // The key still holds: a second id of a stored value is not stored.
+    v1::Indicator again = Domain("a2", "again");
+    again.set_value("a.example");
+    auto put = (*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), again);
+    ASSERT_THAT(put, IsOk());
+    EXPECT_FALSE(put->has_value());
+    put = (*txn)->PutIfNew(v1::OP_UPSERT, absl::Now(), Domain("c", "new"));
+    ASSERT_THAT(put, IsOk());
+    EXPECT_TRUE(put->has_value());
+    ASSERT_THAT((*txn)->Commit(), IsOk());
+    auto got = (*store)->Get("c");
+    ASSERT_THAT(got, IsOk());
+    EXPECT_EQ(got->tags(0), "new");
+  }
+
+  EXPECT_EQ(SqlInt("SELECT value FROM meta WHERE key = 'schema_version'"), 4);
+  EXPECT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                   "AND tbl_name = 'indicators'"),
+            2);  // id, expiry
+  EXPECT_EQ(SqlInt("SELECT count(*) FROM indicators"), 3);
+  EXPECT_EQ(SqlInt("SELECT (SELECT count(*) FROM value_keys) + "
+                   "(SELECT count(*) FROM value_keys_recent)"),
+            3);
+  EXPECT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE name = "
+                   "'indicators_v4'"),
+            0);
 }
 
 }  // namespace

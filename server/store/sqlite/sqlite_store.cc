@@ -17,17 +17,20 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "server/store/sqlite/clean_mark.h"
+#include "server/store/sqlite/value_key.h"
 #include "server/store/sqlite/wal_write_buffer.h"
 
 namespace csx {
 namespace {
 
-// 2: deliveries. 3: each version stored once, in the change log.
-constexpr int kSchemaVersion = 3;
+// 2: deliveries. 3: each version stored once, in the change log. 4: values
+// looked up by their key (value_key.h).
+constexpr int kSchemaVersion = 4;
 
 // An indicator's row holds what queries filter on. Its current version is
 // the change-log entry `seq`: each version is stored once, in the log, and
-// is read from there by seq.
+// is read from there by seq. Values are found through value_keys
+// (value_key.h), not by an index of this table.
 constexpr absl::string_view kIndicatorColumns = R"sql(
   rid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -40,8 +43,7 @@ constexpr absl::string_view kIndicatorColumns = R"sql(
   valid_until INTEGER,
   tags TEXT NOT NULL,
   sectors TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  UNIQUE(type, value, origin)) STRICT)sql";
+  seq INTEGER NOT NULL) STRICT)sql";
 
 // The insert of an indicators row; BindRow binds its parameters.
 constexpr absl::string_view kInsertRow =
@@ -49,9 +51,9 @@ constexpr absl::string_view kInsertRow =
     "expired, valid_until, tags, sectors, seq) VALUES "
     "(?,?,?,?,?,?,?,?,?,?,?)";
 
-// Lookups by value go through the (type, value, origin) key, one probe per
-// type the value is valid for; containment is answered by exact lookups of
-// the covering values on it (common/ip_address.h CoveringValuesOf).
+// Lookups by value go through the value keys, one per type the value is
+// valid for; containment is answered by exact lookups of the covering values
+// (common/ip_address.h CoveringValuesOf).
 constexpr absl::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value ANY) STRICT;
 CREATE INDEX IF NOT EXISTS indicators_expiry ON indicators(valid_until)
@@ -87,6 +89,9 @@ CREATE TABLE IF NOT EXISTS audit(
 // indicators as the outer loop.
 constexpr absl::string_view kRowsWithVersion =
     "FROM indicators CROSS JOIN changes USING(seq) ";
+
+// The bytes of B-tree pages an entry of value_keys takes, about.
+constexpr int64_t kValueKeyEntryBytes = 24;
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -184,6 +189,42 @@ DROP INDEX changes_by_indicator;)sql")));
   return absl::OkStatus();
 }
 
+// A store of schema 3 or before kept (type, value, origin) unique by an
+// index of the indicators table, one random page of it per new value. The
+// table is rewritten without it; KeyRows then fills the value keys.
+absl::Status DropValueIndex(sqlite3* db) {
+  {
+    CSX_ASSIGN_OR_RETURN(
+        Statement sql,
+        Statement::Prepare(db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                           "AND name = 'indicators' AND sql LIKE "
+                           "'%UNIQUE(type, value, origin)%'"));
+    CSX_ASSIGN_OR_RETURN(bool indexed, sql.Step());
+    if (!indexed) return absl::OkStatus();
+  }
+  return Exec(db, absl::StrCat("DROP TABLE IF EXISTS indicators_v4;"
+                               "CREATE TABLE indicators_v4(",
+                               kIndicatorColumns, ";", R"sql(
+INSERT INTO indicators_v4(rid, id, type, value, origin, modified, revoked,
+                          expired, valid_until, tags, sectors, seq)
+  SELECT rid, id, type, value, origin, modified, revoked, expired,
+         valid_until, tags, sectors, seq
+  FROM indicators ORDER BY rid;
+DROP TABLE indicators;
+ALTER TABLE indicators_v4 RENAME TO indicators;)sql"));
+}
+
+// The value keys of the rows of a store of schema 3 or before, in key order.
+absl::Status KeyRows(sqlite3* db) {
+  CSX_ASSIGN_OR_RETURN(ValueKey key, ValueKey::OfStore(db, /*create=*/true));
+  CSX_RETURN_IF_ERROR(key.RegisterFunction(db));
+  return Exec(db,
+              "INSERT OR IGNORE INTO value_keys(k, rid) SELECT "
+              "csx_value_key(type, value) AS k, rid FROM indicators "
+              "ORDER BY k, rid");
+}
+
 // Applies the schema in one transaction. A store of schema 1 had no record
 // of deliveries: the upgrade time is kept, so that indicators created before
 // it are withdrawn as schema 1 did (from every partner whose rules now
@@ -201,11 +242,17 @@ absl::Status Migrate(sqlite3* db) {
                        "reads up to ",
                        kSchemaVersion, ")"));
     }
-    if (existing) CSX_RETURN_IF_ERROR(StoreVersionsOnce(db));
+    if (existing) {
+      CSX_RETURN_IF_ERROR(StoreVersionsOnce(db));
+      CSX_RETURN_IF_ERROR(DropValueIndex(db));
+    }
     CSX_RETURN_IF_ERROR(
         Exec(db, absl::StrCat("CREATE TABLE IF NOT EXISTS indicators(",
                               kIndicatorColumns, ";")));
     CSX_RETURN_IF_ERROR(Exec(db, kSchema));
+    CSX_RETURN_IF_ERROR(Exec(db, kValueKeySchema));
+    if (existing && version < 4) CSX_RETURN_IF_ERROR(KeyRows(db));
+    CSX_RETURN_IF_ERROR(ValueKey::OfStore(db, /*create=*/true).status());
     if (existing && !had_deliveries) {
       CSX_RETURN_IF_ERROR(Exec(
           db, absl::StrCat("INSERT OR REPLACE INTO meta(key, value) VALUES "
@@ -250,6 +297,7 @@ class SqliteStore::Writer {
   std::optional<Statement> find_key, find_id, put, put_new, log_end,
       append_change, last_audit, append_audit, set_head, due_expiry, set_meta,
       enqueue_sighting, delete_sighting, record_delivery;
+  std::optional<ValueKeyIndex> keys;
 };
 
 // A reader connection of the pool and the statements prepared on it (the
@@ -291,7 +339,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
     }
   }
   ~SqliteTransaction() override {
-    if (!done_) Exec(w_.db.get(), "ROLLBACK").IgnoreError();
+    if (!done_) {
+      Exec(w_.db.get(), "ROLLBACK").IgnoreError();
+      w_.keys->Discard();
+    }
     if (!unlocked_) store_->write_mu_.Unlock();
   }
 
@@ -299,9 +350,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
       v1::IndicatorType type, const std::string& value,
       const std::string& origin) override {
     Statement& s = *w_.find_key;
-    s.BindInt(1, type);
-    s.BindText(2, value);
-    s.BindText(3, origin);
+    s.BindInt(1, w_.keys->key().Of(type, value));
+    s.BindInt(2, type);
+    s.BindText(3, value);
+    s.BindText(4, origin);
     return One(s);
   }
 
@@ -318,19 +370,29 @@ class SqliteStore::SqliteTransaction : public Transaction {
     CSX_RETURN_IF_ERROR(AppendChange(op, time, ind));
     Statement& s = *w_.put;
     BindRow(s, ind, static_cast<int64_t>(last_seq_));
-    CSX_RETURN_IF_ERROR(s.Run());
+    auto row = s.Step();  // RETURNING rid, of the new row or the one updated
+    const int64_t rid = row.ok() && *row ? s.ColumnInt(0) : 0;
+    s.Reset();
+    if (!row.ok()) return row.status();
+    if (rid == 0) return absl::InternalError("store: the put returned no row");
+    CSX_RETURN_IF_ERROR(w_.keys->AddWrittenOver(ind.type(), ind.value(), rid));
     return last_seq_;
   }
 
   absl::StatusOr<std::optional<uint64_t>> PutIfNew(
       v1::ChangeOp op, absl::Time time, const v1::Indicator& ind) override {
-    // The insert is the key's only lookup. The row points at the entry the
-    // version is appended as next, in this same transaction.
+    // The key's only lookup reads no row when the value is new. The row
+    // points at the entry the version is appended as next, in this same
+    // transaction.
+    CSX_ASSIGN_OR_RETURN(auto found,
+                         w_.keys->Find(ind.type(), ind.value(), ind.origin()));
+    if (found) return std::nullopt;
     CSX_ASSIGN_OR_RETURN(const uint64_t seq, NextSeq());
     Statement& s = *w_.put_new;
     BindRow(s, ind, static_cast<int64_t>(seq));
     CSX_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(w_.db.get()) == 0) return std::nullopt;
+    CSX_RETURN_IF_ERROR(w_.keys->AddNew(
+        ind.type(), ind.value(), sqlite3_last_insert_rowid(w_.db.get())));
     CSX_RETURN_IF_ERROR(AppendChange(op, time, ind));
     return last_seq_;
   }
@@ -419,9 +481,11 @@ class SqliteStore::SqliteTransaction : public Transaction {
 
   absl::StatusOr<uint64_t> CommitUnsynced() override {
     done_ = true;
-    absl::Status s = Exec(w_.db.get(), "COMMIT");
+    absl::Status s = w_.keys->Sweep();
+    if (s.ok()) s = Exec(w_.db.get(), "COMMIT");
     if (!s.ok()) {
       Exec(w_.db.get(), "ROLLBACK").IgnoreError();
+      w_.keys->Discard();
       return s;
     }
     pages_.written = PageCounter(SQLITE_DBSTATUS_CACHE_WRITE);
@@ -565,20 +629,28 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
           static_cast<size_t>(int64_t{options.writer_cache_kib} * 1024 / bytes);
     }
   }
+  CSX_ASSIGN_OR_RETURN(ValueKey value_key,
+                       ValueKey::OfStore(db, /*create=*/false));
+  store->value_key_ = value_key;
+  {
+    // Keys go straight to value_keys while it would fill at most half of
+    // the writer's cache (an entry takes about 24 bytes of its pages).
+    const int64_t direct_rows =
+        int64_t{options.writer_cache_kib} * 1024 / 2 / kValueKeyEntryBytes;
+    CSX_ASSIGN_OR_RETURN(writer->keys,
+                         ValueKeyIndex::Prepare(db, value_key, direct_rows));
+  }
   CSX_ASSIGN_OR_RETURN(
       writer->find_key,
       Statement::Prepare(db, absl::StrCat("SELECT data ", kRowsWithVersion,
-                                          "WHERE type = ? AND value = ? AND "
-                                          "origin = ?")));
+                                          "WHERE ", ValueKey::RidsOf("?1"),
+                                          " AND type = ?2 AND value = ?3 AND "
+                                          "origin = ?4 LIMIT 1")));
   CSX_ASSIGN_OR_RETURN(
       writer->find_id,
       Statement::Prepare(
           db, absl::StrCat("SELECT data ", kRowsWithVersion, "WHERE id = ?")));
-  CSX_ASSIGN_OR_RETURN(
-      writer->put_new,
-      Statement::Prepare(db, absl::StrCat(kInsertRow,
-                                          " ON CONFLICT(type, value, origin) "
-                                          "DO NOTHING")));
+  CSX_ASSIGN_OR_RETURN(writer->put_new, Statement::Prepare(db, kInsertRow));
   CSX_ASSIGN_OR_RETURN(
       writer->log_end,
       Statement::Prepare(
@@ -596,7 +668,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                   "modified=excluded.modified, revoked=excluded.revoked, "
                   "expired=excluded.expired, valid_until=excluded.valid_until, "
                   "tags=excluded.tags, sectors=excluded.sectors, "
-                  "seq=excluded.seq")));
+                  "seq=excluded.seq RETURNING rid")));
   CSX_ASSIGN_OR_RETURN(
       writer->append_change,
       Statement::Prepare(db,
@@ -800,7 +872,25 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
 }
 
 absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
+  // The keys of the values looked up: the rows they name are the only ones
+  // read, then compared value by value below.
+  std::vector<int64_t> keys;
+  for (const auto& [type, value] : f.typed_values) {
+    keys.push_back(value_key_->Of(type, value));
+  }
+  if (f.covering) {
+    if (!f.covering->host.empty()) {
+      keys.push_back(value_key_->Of(f.covering->host_type, f.covering->host));
+    }
+    for (const auto& c : f.covering->cidrs) {
+      keys.push_back(value_key_->Of(v1::CIDR, c));
+    }
+  }
   std::vector<std::string> where = {"rid > ?"};
+  if (f.covering || !f.typed_values.empty()) {
+    std::vector<std::string> marks(keys.size(), "?");
+    where.push_back(ValueKey::RidsOf(absl::StrJoin(marks, ",")));
+  }
   if (f.type != v1::TYPE_UNSPECIFIED) where.push_back("type = ?");
   if (!f.typed_values.empty()) {
     std::vector<std::string> terms(f.typed_values.size(),
@@ -808,7 +898,7 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
     where.push_back(absl::StrCat("(", absl::StrJoin(terms, " OR "), ")"));
   }
   if (f.covering) {
-    // Exact lookups on the (type, value, origin) key, one per covering value.
+    // Exact lookups of the covering values.
     std::vector<std::string> marks(f.covering->cidrs.size(), "?");
     std::string cidrs = absl::StrCat("(type = ", v1::CIDR, " AND value IN (",
                                      absl::StrJoin(marks, ","), "))");
@@ -829,6 +919,11 @@ absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   CSX_ASSIGN_OR_RETURN(Statement s, r.Prepare(sql));
   int i = 1;
   s.BindInt(i++, f.after_row);
+  if (f.covering || !f.typed_values.empty()) {
+    for (int table = 0; table < 2; ++table) {
+      for (int64_t k : keys) s.BindInt(i++, k);
+    }
+  }
   if (f.type != v1::TYPE_UNSPECIFIED) s.BindInt(i++, f.type);
   for (const auto& [type, value] : f.typed_values) {
     s.BindInt(i++, type);

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "server/store/sqlite/log_syncer.h"
 #include "server/store/sqlite/sqlite_handle.h"
+#include "server/store/sqlite/value_key.h"
 #include "server/store/sqlite/wal_checkpointer.h"
 #include "server/store/store.h"
 
@@ -103,6 +104,7 @@ class SqliteStore : public Store {
 
   const std::string path_;
   size_t write_cache_pages_ = 0;
+  std::optional<ValueKey> value_key_;  // set by Open()
   bool opened_ = false;  // Open() succeeded: a clean close may be marked
   std::optional<absl::Duration> integrity_check_;
   absl::Mutex write_mu_;  // held by the open transaction
