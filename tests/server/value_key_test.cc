@@ -209,5 +209,40 @@ TEST_F(ValueKeyIndexTest, KeysSurviveReopening) {
   EXPECT_FALSE(Found(kDirectRows + 500));
 }
 
+TEST_F(ValueKeyIndexTest, ANewValueIsKnownNewWithoutReadingTheKeys) {
+  constexpr int kRows = kDirectRows + 3000;  // keys in both tables
+  PutNew(0, kRows, 500);
+  ASSERT_GT(Count("value_keys_recent"), 0);
+  store_.reset();
+  // The index of a writer that opens the store reads the keys back.
+  auto db = OpenSqlite(path_, /*read_only=*/false);
+  ASSERT_THAT(db, IsOk());
+  auto key = ValueKey::OfStore(db->get(), /*create=*/false);
+  ASSERT_THAT(key, IsOk());
+  auto index = ValueKeyIndex::Prepare(db->get(), *key, kDirectRows);
+  ASSERT_THAT(index, IsOk());
+  EXPECT_EQ(index->filter().keys(), kRows);
+  for (int i = kRows; i < kRows + 2000; ++i) {
+    const v1::Indicator d = Domain(i);
+    auto found = index->Find(d.type(), d.value(), d.origin());
+    ASSERT_THAT(found, IsOk());
+    EXPECT_FALSE(found->has_value());
+  }
+  // About one in 200 new values still reads the tables.
+  EXPECT_LT(index->probes(), 40);
+  const int64_t before = index->probes();
+  for (int i = 0; i < kRows; i += 7) {
+    const v1::Indicator d = Domain(i);
+    auto found = index->Find(d.type(), d.value(), d.origin());
+    ASSERT_THAT(found, IsOk());
+    ASSERT_TRUE(found->has_value()) << i;
+    EXPECT_EQ(**found, i + 1);  // rids count from 1
+  }
+  EXPECT_EQ(index->probes() - before, (kRows + 6) / 7);
+  // A key added is known at once.
+  ASSERT_THAT(index->AddNew(v1::DOMAIN, "added.example", kRows + 1), IsOk());
+  EXPECT_TRUE(index->MayHold(index->key().Of(v1::DOMAIN, "added.example")));
+}
+
 }  // namespace
 }  // namespace csx

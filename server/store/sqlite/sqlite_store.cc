@@ -349,8 +349,10 @@ class SqliteStore::SqliteTransaction : public Transaction {
   absl::StatusOr<std::optional<v1::Indicator>> FindByKey(
       v1::IndicatorType type, const std::string& value,
       const std::string& origin) override {
+    const int64_t key = w_.keys->key().Of(type, value);
+    if (!w_.keys->MayHold(key)) return std::nullopt;
     Statement& s = *w_.find_key;
-    s.BindInt(1, w_.keys->key().Of(type, value));
+    s.BindInt(1, key);
     s.BindInt(2, type);
     s.BindText(3, value);
     s.BindText(4, origin);

@@ -124,13 +124,38 @@ absl::StatusOr<ValueKeyIndex> ValueKeyIndex::Prepare(sqlite3* db, ValueKey key,
       Statement::Prepare(db, "SELECT coalesce(max(rid), 0) FROM indicators"));
   CSX_ASSIGN_OR_RETURN(bool row, rows.Step());
   index.rows_ = row ? rows.ColumnInt(0) : 0;
+  // Room for the store to double before the filter grows a level.
+  index.filter_.emplace(std::max(2 * index.rows_, kMinFilterKeys));
+  CSX_ASSIGN_OR_RETURN(
+      Statement keys,
+      Statement::Prepare(db,
+                         "SELECT k FROM value_keys UNION ALL SELECT k FROM "
+                         "value_keys_recent"));
+  while (true) {
+    CSX_ASSIGN_OR_RETURN(bool more, keys.Step());
+    if (!more) break;
+    index.filter_->Add(static_cast<uint64_t>(keys.ColumnInt(0)));
+  }
   return index;
+}
+
+bool ValueKeyIndex::MayHold(int64_t key) {
+  if (!filter_->MayContain(static_cast<uint64_t>(key))) return false;
+  ++probes_;
+  return true;
+}
+
+void ValueKeyIndex::Remember(int64_t key) {
+  const auto bits = static_cast<uint64_t>(key);
+  if (!filter_->MayContain(bits)) filter_->Add(bits);
 }
 
 absl::StatusOr<std::optional<int64_t>> ValueKeyIndex::Find(
     int type, absl::string_view value, absl::string_view origin) {
+  const int64_t key = key_.Of(type, value);
+  if (!MayHold(key)) return std::nullopt;
   Statement& s = *find_;
-  s.BindInt(1, key_.Of(type, value));
+  s.BindInt(1, key);
   s.BindInt(2, type);
   s.BindText(3, value);
   s.BindText(4, origin);
@@ -147,7 +172,9 @@ absl::Status ValueKeyIndex::AddNew(int type, absl::string_view value,
   rows_ = std::max(rows_, rid);
   const bool direct = rows_ < direct_rows_;
   Statement& s = direct ? *add_direct_ : *add_recent_;
-  s.BindInt(1, key_.Of(type, value));
+  const int64_t key = key_.Of(type, value);
+  Remember(key);
+  s.BindInt(1, key);
   s.BindInt(2, rid);
   CSX_RETURN_IF_ERROR(s.Run());
   if (!direct) ++added_;
@@ -159,7 +186,9 @@ absl::Status ValueKeyIndex::AddWrittenOver(int type, absl::string_view value,
   rows_ = std::max(rows_, rid);
   const bool direct = rows_ < direct_rows_;
   Statement& s = direct ? *add_direct_ : *add_over_;
-  s.BindInt(1, key_.Of(type, value));
+  const int64_t key = key_.Of(type, value);
+  Remember(key);
+  s.BindInt(1, key);
   s.BindInt(2, rid);
   CSX_RETURN_IF_ERROR(s.Run());
   if (!direct) added_ += sqlite3_changes(db_);

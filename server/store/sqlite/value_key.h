@@ -14,6 +14,12 @@
 // per sweep, instead of once per new row that lands on it, and
 // value_keys_recent holds about a sixteenth of the store.
 //
+// The writer holds every key of both tables in a KeyFilter (key_filter.h),
+// built when the store opens: a new value, which is in neither table, is
+// known to be new without reading value_keys, whose pages outgrow any cache
+// (one random page a value at 10M rows, read from the disk when the system
+// has dropped it).
+//
 // An entry names a row by rid; a lookup reads the rows of its key from both
 // tables and compares their (type, value, origin), so an entry left behind
 // by a row whose value changed, or two values on one key, never give a
@@ -34,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/store/sqlite/key_filter.h"
 #include "server/store/sqlite/sqlite_handle.h"
 
 namespace csx {
@@ -84,7 +91,11 @@ class ValueKeyIndex {
   static constexpr int64_t kSweepFraction = 8;
   static constexpr int64_t kMinSweep = 65536;
 
-  // Prepares the writer's statements on `db` (which has the schema).
+  // A new store's filter holds this many keys before it grows a level.
+  static constexpr int64_t kMinFilterKeys = int64_t{1} << 20;
+
+  // Prepares the writer's statements on `db` (which has the schema) and
+  // reads every key into the filter (about a second per 10M keys).
   // While the store holds fewer than `direct_rows` rows, keys go straight
   // to value_keys, whose pages the writer's cache then holds.
   static absl::StatusOr<ValueKeyIndex> Prepare(sqlite3* db, ValueKey key,
@@ -95,6 +106,9 @@ class ValueKeyIndex {
   // The rid of the row of (type, value, origin), if any.
   absl::StatusOr<std::optional<int64_t>> Find(int type, absl::string_view value,
                                               absl::string_view origin);
+  // False when no row has `key` (ValueKey::Of): a lookup by it would find
+  // nothing. Counts the lookups it lets through (probes()).
+  bool MayHold(int64_t key);
   // Adds the key of a new row `rid`.
   absl::Status AddNew(int type, absl::string_view value, int64_t rid);
   // Adds the key of a row written over, unless it is there already (its
@@ -108,12 +122,18 @@ class ValueKeyIndex {
 
   // How many rows the store holds, as the sweep counts them.
   int64_t rows() const { return rows_; }
+  // How many lookups by key MayHold let through, and the filter.
+  int64_t probes() const { return probes_; }
+  const KeyFilter& filter() const { return *filter_; }
 
  private:
   ValueKeyIndex(ValueKey key, int64_t direct_rows)
       : key_(key), direct_rows_(direct_rows) {}
 
   absl::Status SweepRange(int64_t low, int64_t high);
+  // Adds `key` to the filter unless it may be there already (a row written
+  // over mostly keeps its value).
+  void Remember(int64_t key);
 
   ValueKey key_;
   int64_t direct_rows_;
@@ -121,6 +141,8 @@ class ValueKeyIndex {
   int64_t rows_ = 0;       // the largest rid: rows are never deleted
   int64_t added_ = 0;      // keys added to value_keys_recent since Sweep()
   uint64_t cursor_ = 0;    // where the next slice starts, as unsigned key bits
+  int64_t probes_ = 0;
+  std::optional<KeyFilter> filter_;  // every key of both tables
   std::optional<Statement> find_, add_recent_, add_direct_, add_over_, move_,
       drop_;
 };
