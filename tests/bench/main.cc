@@ -1,7 +1,8 @@
 // csx-bench: measures a csirt-exchange node against baselines taken in the
 // same run, with real csxd processes, mutual TLS and SQLite on disk.
 //
-//   csx-bench [--scenarios ingest,pull,unary,propagation,query,scale,policy]
+//   csx-bench [--scenarios
+//              ingest,pull,unary,propagation,query,scale,policy,import]
 //             [--ingest N] [--query-n N] [--scale-points 0,1000000,...]
 //             [--samples N] [--json FILE] [--keep DIR]
 // Prints a table; --json also writes the figures for machines.
@@ -59,7 +60,8 @@ std::string MachineLine() {
 int main(int argc, char** argv) {
   CLI::App app{"csx-bench: csirt-exchange benchmark"};
   csx::bench::Options opt;
-  std::string scenarios = "ingest,pull,unary,propagation,query,scale,policy";
+  std::string scenarios =
+      "ingest,pull,unary,propagation,query,scale,policy,import";
   std::string json_file, keep, scale_points;
   app.add_option("--scenarios", scenarios, "comma-separated scenarios")
       ->capture_default_str();
@@ -91,6 +93,9 @@ int main(int argc, char** argv) {
   app.add_option("--scale-points", scale_points,
                  "stored sizes of the scale curve (default 0,1M,5M,10M)");
   app.add_option("--scale-n", opt.scale_n, "indicators ingested per point")
+      ->capture_default_str();
+  app.add_option("--import-bytes", opt.import_bytes,
+                 "size of the STIX bundle the import scenario reads")
       ->capture_default_str();
   app.add_option("--json", json_file, "also write the figures as JSON here");
   app.add_option("--keep", keep,
@@ -192,6 +197,9 @@ int main(int argc, char** argv) {
   }
   if (want("policy")) {
     if (auto s = csx::bench::RunPolicy(ctx); !s.ok()) return fail("policy", s);
+  }
+  if (want("import")) {
+    if (auto s = csx::bench::RunImport(ctx); !s.ok()) return fail("import", s);
   }
 
   report.PrintTable(std::cout);

@@ -27,7 +27,8 @@ struct Options {
   int query_samples = 2000;
   std::string query_trace;  // file for each exact query's latencies
   std::vector<uint64_t> scale_points = {0, 1000000, 5000000, 10000000};
-  uint64_t scale_n = 200000;  // indicators ingested at each point
+  uint64_t scale_n = 200000;       // indicators ingested at each point
+  size_t import_bytes = 10 << 20;  // size of the STIX bundle csx reads
 };
 
 struct Context {
@@ -109,6 +110,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir);
 absl::Status RunScale(Context& ctx, const std::string& dir);
 absl::Status RunPropagation(Context& ctx, const std::string& dir);
 absl::Status RunPolicy(Context& ctx);
+absl::Status RunImport(Context& ctx);
 
 }  // namespace csx::bench
 

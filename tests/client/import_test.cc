@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <random>
 
@@ -187,7 +186,10 @@ TEST(StixReaderTest, PropertiesOfTheWrongJsonTypeAreErrors) {
   EXPECT_EQ(good, 1);
 }
 
-// A 10 MB bundle parses quickly; a 10 MB file cut short fails clearly.
+// A 10 MB bundle gives one record per object, each with its own value; a
+// 10 MB file cut short fails clearly. (How fast a bundle is read is a
+// figure of csx-bench's, not an assertion here: a loaded CI machine is no
+// clock.)
 TEST(ImportSizeTest, TenMegabyteFiles) {
   std::string bundle = R"({"type":"bundle","objects":[)";
   int n = 0;
@@ -201,14 +203,16 @@ TEST(ImportSizeTest, TenMegabyteFiles) {
     ++n;
   }
   bundle += "]}";
-  const auto start = std::chrono::steady_clock::now();
   auto r = ReadStix(bundle);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(static_cast<int>(r->records.size()), n);
-  EXPECT_LT(seconds, 30) << "parsing 10 MB took " << seconds << " s";
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(static_cast<int>(r->records.size()), n);
+  for (int i : {0, n / 2, n - 1}) {
+    const InputRecord& rec = r->records[i];
+    ASSERT_TRUE(rec.input.ok()) << rec.input.status();
+    EXPECT_EQ(rec.line, i + 1);
+    EXPECT_EQ(rec.input->value(), absl::StrCat("host", i, ".big.example"));
+    EXPECT_THAT(rec.input->tags(), ::testing::ElementsAre("bulk"));
+  }
   auto cut = ReadStix(bundle.substr(0, bundle.size() / 2));
   EXPECT_THAT(cut, csx::testing::StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("invalid JSON")));
