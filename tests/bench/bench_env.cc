@@ -144,6 +144,10 @@ uint64_t NodeProcess::PeakRssBytes() const {
   return StatusKb(pid_, "VmHWM") << 10;
 }
 
+uint64_t NodeProcess::RssFileBytes() const {
+  return StatusKb(pid_, "RssFile") << 10;
+}
+
 uint64_t NodeProcess::StoreBytes() const {
   uint64_t total = 0;
   for (const char* suffix : {"", "-wal"}) {

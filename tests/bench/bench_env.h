@@ -48,6 +48,7 @@ class NodeProcess {
   double CpuSeconds() const;
   uint64_t RssBytes() const;      // VmRSS
   uint64_t PeakRssBytes() const;  // VmHWM
+  uint64_t RssFileBytes() const;  // RssFile: mapped file pages (the store)
   // Bytes of the SQLite database and its WAL.
   uint64_t StoreBytes() const;
   // Copies the node's write-ahead log back into its database (as the node's

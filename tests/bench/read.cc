@@ -169,6 +169,8 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
                       static_cast<double>(node->node->StoreBytes()) / 1e6);
   ctx.report->AddMax("query", "server RSS MB",
                      static_cast<double>(node->node->RssBytes()) / 1e6, 300);
+  ctx.report->AddInfo("query", "of which mapped store pages MB",
+                      static_cast<double>(node->node->RssFileBytes()) / 1e6);
   return absl::OkStatus();
 }
 
