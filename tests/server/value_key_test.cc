@@ -244,5 +244,29 @@ TEST_F(ValueKeyIndexTest, ANewValueIsKnownNewWithoutReadingTheKeys) {
   EXPECT_TRUE(index->MayHold(index->key().Of(v1::DOMAIN, "added.example")));
 }
 
+// Reading every key into the filter leaves the writer's cache as it found
+// it: the scan's pages are not what the writes need.
+TEST_F(ValueKeyIndexTest, ReadingTheKeysLeavesTheWritersCacheEmpty) {
+  PutNew(0, 20000, 5000);  // about 500 kB of key pages
+  store_.reset();
+  auto db = OpenSqlite(path_, /*read_only=*/false);
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(Exec(db->get(), "PRAGMA cache_size=-65536"), IsOk());
+  auto key = ValueKey::OfStore(db->get(), /*create=*/false);
+  ASSERT_THAT(key, IsOk());
+  int before = 0, high = 0;
+  ASSERT_EQ(sqlite3_db_status(db->get(), SQLITE_DBSTATUS_CACHE_USED, &before,
+                              &high, /*resetFlg=*/0),
+            SQLITE_OK);
+  auto index = ValueKeyIndex::Prepare(db->get(), *key, kDirectRows);
+  ASSERT_THAT(index, IsOk());
+  ASSERT_EQ(index->filter().keys(), 20000);
+  int after = 0;
+  ASSERT_EQ(sqlite3_db_status(db->get(), SQLITE_DBSTATUS_CACHE_USED, &after,
+                              &high, /*resetFlg=*/0),
+            SQLITE_OK);
+  EXPECT_LT(after, before + 64 * 1024) << "cache before " << before;
+}
+
 }  // namespace
 }  // namespace csx

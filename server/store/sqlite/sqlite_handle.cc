@@ -58,11 +58,12 @@ absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only,
   sqlite3_busy_timeout(db.get(), 10000);
   // The indexes of a large store do not fit SQLite's default 2 MB page
   // cache; without a larger one every insert reads its index pages back
-  // from the kernel. Reads go through a 64 MB shared memory map (its pages
-  // count in the RSS; the rest of the file is read through the page cache).
+  // from the kernel. No memory map: its pages would count in the RSS on top
+  // of the caches, and reads through it were no faster (docs/BENCHMARKS.md,
+  // session fourteen).
   absl::Status s = Exec(db.get(), read_only ? "PRAGMA cache_size=-8192"
                                             : "PRAGMA cache_size=-65536");
-  if (s.ok()) s = Exec(db.get(), "PRAGMA mmap_size=67108864");
+  if (s.ok()) s = Exec(db.get(), "PRAGMA mmap_size=0");
   if (!s.ok()) return s;
   return db;
 }

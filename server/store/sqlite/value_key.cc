@@ -136,6 +136,10 @@ absl::StatusOr<ValueKeyIndex> ValueKeyIndex::Prepare(sqlite3* db, ValueKey key,
     if (!more) break;
     index.filter_->Add(static_cast<uint64_t>(keys.ColumnInt(0)));
   }
+  // The scan filled the writer's cache with every page of both tables,
+  // which the writer seldom reads again: they go, and the cache fills with
+  // what the writes need.
+  sqlite3_db_release_memory(db);
   return index;
 }
 
