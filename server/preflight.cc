@@ -66,10 +66,13 @@ absl::StatusOr<std::vector<std::string>> Preflight(const v1::NodeConfig& config,
       return absl::InvalidArgumentError("tls.cert: expired; clients refuse it");
     }
   }
+  std::vector<std::string> warnings = ConfigWarnings(config, now);
   if (!config.store().sqlite().empty()) {
-    CSX_RETURN_IF_ERROR(SqliteStore::Inspect(config.store().sqlite()));
+    CSX_ASSIGN_OR_RETURN(std::vector<std::string> store,
+                         SqliteStore::Inspect(config.store().sqlite()));
+    warnings.insert(warnings.end(), store.begin(), store.end());
   }
-  return ConfigWarnings(config, now);
+  return warnings;
 }
 
 }  // namespace csx

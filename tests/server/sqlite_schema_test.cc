@@ -3,6 +3,7 @@
 // once, in the log; schema 4 finds values by their keys (value_key.h)
 // instead of an index of the indicators table. Each upgrade loses no
 // version and leaves a store that reads and writes as a new one.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -309,6 +310,18 @@ TEST_F(SqliteSchemaTest, ASchema3StoreFindsItsValuesByKeyAfterTheUpgrade) {
                    "AND tbl_name = 'indicators'"),
             3);  // id, (type, value, origin), expiry
 
+  // csxd --check-config says that starting will upgrade it, and changes
+  // nothing.
+  auto warnings = SqliteStore::Inspect(path_);
+  ASSERT_THAT(warnings, IsOk());
+  ASSERT_EQ(warnings->size(), 1u);
+  EXPECT_THAT((*warnings)[0],
+              ::testing::AllOf(::testing::HasSubstr("has schema 3"),
+                               ::testing::HasSubstr("upgrades it to 4"),
+                               ::testing::HasSubstr("over its 2 indicators"),
+                               ::testing::HasSubstr("back it up first")));
+  EXPECT_EQ(SqlInt("SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+
   {
     auto store = SqliteStore::Open(path_);
     ASSERT_THAT(store, IsOk());
@@ -351,6 +364,10 @@ TEST_F(SqliteSchemaTest, ASchema3StoreFindsItsValuesByKeyAfterTheUpgrade) {
   EXPECT_EQ(SqlInt("SELECT count(*) FROM sqlite_master WHERE name = "
                    "'indicators_v4'"),
             0);
+  // Upgraded: nothing left to say.
+  warnings = SqliteStore::Inspect(path_);
+  ASSERT_THAT(warnings, IsOk());
+  EXPECT_TRUE(warnings->empty()) << (*warnings)[0];
 }
 
 }  // namespace

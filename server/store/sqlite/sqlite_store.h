@@ -55,8 +55,10 @@ class SqliteStore : public Store {
   // Checks an existing database without changing it (csxd --check-config):
   // it opens, passes the integrity check and has a schema this build
   // reads. OK for a file that does not exist yet when its directory is
-  // writable.
-  static absl::Status Inspect(const std::string& path);
+  // writable. Returns the warnings: a store of an older schema, which Open
+  // upgrades (minutes for a large store).
+  static absl::StatusOr<std::vector<std::string>> Inspect(
+      const std::string& path);
 
   ~SqliteStore() override;
 
