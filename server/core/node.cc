@@ -150,7 +150,7 @@ std::optional<v1::Indicator> Node::View(const Principal& who,
 absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
     const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
     const SharingPolicy& policy, absl::Time now, std::string* agreement,
-    absl::flat_hash_set<std::string>* withdrawn) {
+    PageServed* page) {
   if (who.org == options_.org) return entry;
   const v1::Indicator& ind = entry.indicator();
   Decision d = policy.Share(ind, who.org, now);
@@ -164,6 +164,10 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
       return std::nullopt;
     }
     *agreement = d.terms->id;
+    // Shown again after a withdrawal earlier in the page: a later hiding
+    // change withdraws it again.
+    page->shown.insert(ind.id());
+    page->withdrawn.erase(ind.id());
     *entry.mutable_indicator() = policy.SharedForm(ind, d);
     return entry;
   }
@@ -181,7 +185,7 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
                              d.rule == Rule::kOnwardNotGreen ||
                              d.rule == Rule::kWithdrawn;
   // Once per page: the partner's copy is already withdrawn.
-  if (!(withdrawable || recorded_only) || withdrawn->contains(ind.id())) {
+  if (!(withdrawable || recorded_only) || page->withdrawn.contains(ind.id())) {
     return std::nullopt;
   }
   // A change that hides the indicator from a partner that holds it (TLP
@@ -201,7 +205,10 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
         policy.Share(*current, who.org, now).allowed) {
       return std::nullopt;
     }
-    CSX_ASSIGN_OR_RETURN(held, store_->Delivered(who.org, ind.id()));
+    held = page->shown.contains(ind.id());
+    if (!held) {
+      CSX_ASSIGN_OR_RETURN(held, store_->Delivered(who.org, ind.id()));
+    }
     entry.set_op(v1::OP_REVOKE);
   } else if (entry.op() == v1::OP_REVOKE || entry.op() == v1::OP_EXPIRE) {
     if (recorded_only) {
@@ -212,7 +219,7 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
   }
   if (!held) return std::nullopt;
   *agreement = d.terms->id;
-  withdrawn->insert(ind.id());
+  page->withdrawn.insert(ind.id());
   v1::Indicator tombstone;
   tombstone.set_id(ind.id());
   tombstone.set_type(ind.type());  // the STIX id depends on it
@@ -716,8 +723,8 @@ absl::StatusOr<Node::FeedPage> Node::ReadPage(const Principal& who,
   }
   auto policy = this->policy();
   const absl::Time now = clock_->Now();
-  std::vector<std::string> agreements;         // that let the entries go
-  absl::flat_hash_set<std::string> withdrawn;  // ids, in this page
+  std::vector<std::string> agreements;  // that let the entries go
+  PageServed served_so_far;
   for (int scan = 0; scan < kMaxPullScans; ++scan) {
     const uint32_t want = limit - static_cast<uint32_t>(page.shaped.size());
     CSX_ASSIGN_OR_RETURN(auto entries,
@@ -731,7 +738,7 @@ absl::StatusOr<Node::FeedPage> Node::ReadPage(const Principal& who,
       CSX_ASSIGN_OR_RETURN(
           auto view, ViewEntry(who, std::move(e),
                                it == current.end() ? nullptr : &it->second,
-                               *policy, now, &agreement, &withdrawn));
+                               *policy, now, &agreement, &served_so_far));
       if (!view) continue;
       page.shaped.push_back(*std::move(view));
       if (!agreement.empty() && std::find(agreements.begin(), agreements.end(),

@@ -244,13 +244,20 @@ class Node {
   // holder, as a revocation tombstone. An older version of an indicator
   // whose current version (`current`, null when the entry is current) the
   // partner may not see is not served either. `agreement` is set to the id
-  // of the agreement that let the entry go. `withdrawn` holds the ids
-  // withdrawn earlier in the same page (a withdrawal goes once) and gains
-  // this entry's.
+  // of the agreement that let the entry go. `page` holds what the page
+  // has served so far and gains this entry.
+  struct PageServed {
+    // Ids withdrawn earlier in the page: a withdrawal goes once.
+    absl::flat_hash_set<std::string> withdrawn;
+    // Ids served in full earlier in the page: the partner holds them even
+    // though its deliveries are recorded only once the page is read, so a
+    // hiding change read by a later scan of the page withdraws them.
+    absl::flat_hash_set<std::string> shown;
+  };
   absl::StatusOr<std::optional<v1::FeedEntry>> ViewEntry(
       const Principal& who, v1::FeedEntry entry, const v1::Indicator* current,
       const SharingPolicy& policy, absl::Time now, std::string* agreement,
-      absl::flat_hash_set<std::string>* withdrawn);
+      PageServed* page);
   // The stored (current) version of the indicators of upsert and sighting
   // entries, by id.
   absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>

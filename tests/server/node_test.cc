@@ -14,6 +14,7 @@
 #include "common/time_util.h"
 #include "server/core/ids.h"
 #include "server/store/sqlite/sqlite_store.h"
+#include "tests/server/store_with_hook.h"
 #include "tests/status_matchers.h"
 
 namespace csx {
@@ -695,6 +696,91 @@ TEST_F(NodePartnerTest, AnIndicatorVisibleAgainIsServedInFullAgain) {
   ASSERT_EQ(feed->entries_size(), 1);
   EXPECT_EQ(feed->entries(0).op(), v1::OP_REVOKE);
   EXPECT_EQ(feed->entries(0).indicator().id(), id);
+}
+
+// A node whose store runs a hook before each read of the change log.
+class NodeRaceTest : public NodePartnerTest {
+ protected:
+  void SetUp() override {
+    NodePartnerTest::SetUp();
+    hook_ = std::make_unique<csx::testing::StoreWithHook>(store_.get());
+    auto node = Node::Create(NodeOptions{"cl.csirt"}, hook_.get(), &clock_);
+    ASSERT_THAT(node, IsOk());
+    node_ = std::move(*node);
+    PutAgreementInForce();
+  }
+  // Destroyed after TearDown has closed the node over it.
+  std::unique_ptr<csx::testing::StoreWithHook> hook_;
+};
+
+// A change that hides an indicator, committed while a page of the feed is
+// read, between two of its scans: the page showed the indicator before the
+// change, and the partner's delivery is recorded only once the page is
+// read, so the page itself withdraws it after showing it. Otherwise the
+// partner would keep the version shown: the change is behind the cursor.
+TEST_F(NodeRaceTest, AHidingChangeBetweenTwoScansOfAPageIsAWithdrawal) {
+  const std::string id = Submit("raced.example", "GREEN", 80);
+  Submit("red-1.example", "RED", 80);
+  Submit("red-2.example", "RED", 80);
+  const std::string after = Submit("after.example", "GREEN", 80);
+  hook_->before_read_changes = [&](int call) {
+    if (call == 1) Submit("raced.example", "AMBER+STRICT", 80);
+  };
+  // The first scan reads raced, red-1 and red-2 and shows raced alone; the
+  // second reads on: after, and the change.
+  auto page = node_->Pull(partner_, "", 3);
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->entries_size(), 3);
+  EXPECT_EQ(page->entries(0).op(), v1::OP_UPSERT);
+  EXPECT_EQ(page->entries(0).indicator().id(), id);
+  EXPECT_EQ(page->entries(0).indicator().value(), "raced.example");
+  EXPECT_EQ(page->entries(1).indicator().id(), after);
+  const v1::FeedEntry& w = page->entries(2);
+  EXPECT_EQ(w.op(), v1::OP_REVOKE);
+  EXPECT_EQ(w.indicator().id(), id);
+  EXPECT_TRUE(w.indicator().revoked());
+  EXPECT_TRUE(w.indicator().withdrawn());
+  EXPECT_EQ(w.indicator().value(), "");
+  EXPECT_EQ(w.indicator().tlp(), v1::TLP_UNSPECIFIED);
+  hook_->before_read_changes = nullptr;
+  auto rest = node_->Pull(partner_, page->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  EXPECT_EQ(rest->entries_size(), 0);
+}
+
+// Shown, withdrawn, shown again and hidden again within one page: each
+// hiding change after a showing withdraws it, so the page ends withdrawn.
+TEST_F(NodeRaceTest, ShownAgainInAPageIsWithdrawnAgain) {
+  const std::string id = Submit("again.example", "GREEN", 80);
+  int reds = 0;
+  auto red = [&] {
+    Submit(absl::StrCat("red-", ++reds, ".example"), "RED", 80);
+  };
+  for (int i = 0; i < 3; ++i) red();
+  // Each scan of a page of 4 reads as many entries as the page still has
+  // room for; RED creations fill the scans without being shown.
+  hook_->before_read_changes = [&](int call) {
+    if (call == 1) {
+      Submit("again.example", "GREEN", 10);  // hidden
+      red();
+      red();
+    } else if (call == 2) {
+      Submit("again.example", "GREEN", 90);  // shown again
+      red();
+    } else if (call == 3) {
+      Submit("again.example", "GREEN", 20);  // hidden again
+    }
+  };
+  auto page = node_->Pull(partner_, "", 4);
+  ASSERT_THAT(page, IsOk());
+  std::vector<std::string> ops;
+  for (const auto& e : page->entries()) {
+    ASSERT_EQ(e.indicator().id(), id);
+    ops.push_back(absl::StrCat(v1::ChangeOp_Name(e.op()), " ",
+                               e.indicator().confidence()));
+  }
+  EXPECT_THAT(ops, ::testing::ElementsAre("OP_UPSERT 80", "OP_REVOKE 0",
+                                          "OP_UPSERT 90", "OP_REVOKE 0"));
 }
 
 TEST_F(NodePartnerTest, AChangeUndoneBeforeThePullIsNotAWithdrawal) {
