@@ -783,6 +783,42 @@ TEST_F(NodeRaceTest, ShownAgainInAPageIsWithdrawnAgain) {
                                           "OP_UPSERT 90", "OP_REVOKE 0"));
 }
 
+// Two pulls of one partner at once: one page shows an indicator while
+// another, from a later cursor, reads the change that hides it before the
+// first page's delivery is recorded. The second stream never got the
+// indicator and learns nothing; the first reads the change in its next
+// page, as a recorded holder, and gets the withdrawal.
+TEST_F(NodeRaceTest,
+       APullBesideTheOneThatShowedItLeavesTheWithdrawalToThatOne) {
+  const std::string id = Submit("concurrent.example", "GREEN", 80);
+  auto own = node_->Pull(reader_, "", 10);  // a cursor after it
+  ASSERT_THAT(own, IsOk());
+  ASSERT_EQ(own->entries_size(), 1);
+  bool armed = true;
+  absl::StatusOr<v1::PullResponse> other;
+  hook_->before_begin = [&] {
+    if (!armed) return;
+    armed = false;
+    // The first page has shown the indicator and is about to record it.
+    Submit("concurrent.example", "GREEN", 10);  // hidden
+    other = node_->Pull(partner_reader_, own->cursor(), 10);
+  };
+  auto first = node_->Pull(partner_, "", 10);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_FALSE(armed);
+  ASSERT_EQ(first->entries_size(), 1);
+  EXPECT_EQ(first->entries(0).indicator().value(), "concurrent.example");
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(other->entries_size(), 0);
+  auto next = node_->Pull(partner_, first->cursor(), 10);
+  ASSERT_THAT(next, IsOk());
+  ASSERT_EQ(next->entries_size(), 1);
+  EXPECT_EQ(next->entries(0).op(), v1::OP_REVOKE);
+  EXPECT_EQ(next->entries(0).indicator().id(), id);
+  EXPECT_TRUE(next->entries(0).indicator().withdrawn());
+  EXPECT_EQ(next->entries(0).indicator().value(), "");
+}
+
 TEST_F(NodePartnerTest, AChangeUndoneBeforeThePullIsNotAWithdrawal) {
   const std::string id = Submit("undone.example", "GREEN", 80);
   auto first = node_->Pull(partner_, "", 100);

@@ -1,6 +1,7 @@
-// A Store that forwards every call to another one and runs a hook before
-// each ReadChanges, so that a test can commit a change between two scans of
-// one page of the feed, as a concurrent submission would.
+// A Store that forwards every call to another one and runs hooks before
+// each ReadChanges and each Begin, so that a test can commit a change, or
+// serve another page, at a chosen point of a page of the feed, as a
+// concurrent submission or pull would.
 #ifndef CSX_TESTS_SERVER_STORE_WITH_HOOK_H_
 #define CSX_TESTS_SERVER_STORE_WITH_HOOK_H_
 
@@ -20,8 +21,11 @@ class StoreWithHook : public Store {
 
   // Runs before each ReadChanges, with the number of calls before it.
   std::function<void(int)> before_read_changes;
+  // Runs before each Begin (also those of the calls the hook makes).
+  std::function<void()> before_begin;
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin() override {
+    if (before_begin) before_begin();
     return inner_->Begin();
   }
   absl::StatusOr<uint64_t> AwaitDurable(uint64_t ticket) override {
