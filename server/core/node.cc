@@ -898,8 +898,32 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
       local.set_revoked(local.revoked() || in.revoked());
       local.set_expired(local.expired() || in.expired());
     } else {
-      if (!policy->Accept(in, partner, now).allowed) {
+      const Decision accept = policy->Accept(in, partner, now);
+      if (!accept.allowed) {
         ++refused;
+        // A newer version of a copy we hold that our own accept terms
+        // refuse (its TLP raised above them, to RED...): the copy is stale
+        // and the origin has restricted it since, so it is withdrawn here
+        // as if the partner had withdrawn it, and never leaves this node.
+        const bool restricted = accept.rule == Rule::kTlpAboveMax ||
+                                accept.rule == Rule::kRedNeverLeaves ||
+                                accept.rule == Rule::kTypeNotShared;
+        if (!restricted || !existing || existing->withdrawn() ||
+            existing->version() >= in.version()) {
+          continue;
+        }
+        local = *existing;
+        local.set_withdrawn(true);
+        if (!local.revoked()) {
+          local.set_revoked(true);
+          local.set_revoked_reason(
+              absl::StrCat("withdrawn: a newer version from ", partner,
+                           " is refused by this node's accept terms (",
+                           SharingPolicy::RuleName(accept.rule), ")"));
+        }
+        CSX_ASSIGN_OR_RETURN(last_seq,
+                             txn->PutVersion(v1::OP_REVOKE, now, local));
+        ++applied;
         continue;
       }
       auto canonical = Canonicalize(in.type(), in.value());

@@ -698,6 +698,92 @@ TEST_F(NodePartnerTest, AnIndicatorVisibleAgainIsServedInFullAgain) {
   EXPECT_EQ(feed->entries(0).indicator().id(), id);
 }
 
+// A newer version of a partner's indicator that this node's own accept
+// terms refuse (the origin raised its TLP above them): the copy held is
+// withdrawn here, kept with the version it was, and no longer served to
+// partners; a later version the terms accept again is stored as usual.
+TEST_F(NodePartnerTest, ANewerVersionTheAcceptTermsRefuseWithdrawsTheCopy) {
+  google::protobuf::RepeatedPtrField<v1::Agreement> agreements;
+  v1::Agreement* us = agreements.Add();
+  us->set_id("cl-us-2018");
+  us->set_partner("us.cisa");
+  us->set_effective_from("2018-08-16T00:00:00Z");
+  us->mutable_share()->set_max_tlp("GREEN");
+  us->mutable_accept()->set_max_tlp("GREEN");
+  us->mutable_accept()->set_redistribute(true);
+  v1::Agreement* co = agreements.Add();
+  co->set_id("cl-co-2019");
+  co->set_partner("co.colcert");
+  co->set_effective_from("2018-08-16T00:00:00Z");
+  co->mutable_share()->set_max_tlp("GREEN");
+  co->mutable_share()->set_forward_third_party(true);
+  auto set = AgreementSet::Create(agreements);
+  ASSERT_THAT(set, IsOk());
+  node_->SetAgreements(std::make_shared<const AgreementSet>(std::move(*set)));
+
+  const std::string id = NewUuid();
+  auto from_us = [&](const std::string& tlp, uint32_t version) {
+    v1::PullResponse batch;
+    v1::FeedEntry* e = batch.add_entries();
+    e->set_seq(version);
+    e->set_op(v1::OP_UPSERT);
+    v1::Indicator* ind = e->mutable_indicator();
+    ind->set_id(id);
+    ind->set_type(v1::DOMAIN);
+    ind->set_value("raised.us.example");
+    ind->set_origin("us.cisa");
+    ind->add_path("us.cisa");
+    ind->set_tlp(tlp == "GREEN" ? v1::TLP_GREEN : v1::TLP_AMBER);
+    ind->set_confidence(80);
+    ind->set_version(version);
+    *ind->mutable_modified() = ToProto(clock_.Now());
+    return node_->ApplyFromPeer("us.cisa", batch);
+  };
+  Principal colombia{"co.colcert", Role::kPeer, "node.co.colcert"};
+  ASSERT_THAT(from_us("GREEN", 1), IsOk());
+  auto shown = node_->Pull(colombia, "", 100);
+  ASSERT_THAT(shown, IsOk());
+  ASSERT_EQ(shown->entries_size(), 1);
+  EXPECT_EQ(shown->entries(0).indicator().value(), "raised.us.example");
+
+  auto applied = from_us("AMBER", 2);
+  ASSERT_THAT(applied, IsOk());
+  EXPECT_EQ(*applied, 1);
+  auto held = node_->Get(reader_, id);
+  ASSERT_THAT(held, IsOk());
+  EXPECT_EQ(held->tlp(), v1::TLP_GREEN);  // the version held, not the AMBER
+  EXPECT_TRUE(held->revoked());
+  EXPECT_TRUE(held->withdrawn());
+  EXPECT_THAT(held->revoked_reason(),
+              HasSubstr("refused by this node's accept terms (tlp_above_max)"));
+  // Colombia, which holds it, gets the withdrawal; nothing of it otherwise.
+  auto withdrawn = node_->Pull(colombia, shown->cursor(), 100);
+  ASSERT_THAT(withdrawn, IsOk());
+  ASSERT_EQ(withdrawn->entries_size(), 1);
+  EXPECT_EQ(withdrawn->entries(0).op(), v1::OP_REVOKE);
+  EXPECT_TRUE(withdrawn->entries(0).indicator().withdrawn());
+  EXPECT_EQ(withdrawn->entries(0).indicator().value(), "");
+  EXPECT_THAT(node_->Get(Principal{"co.colcert", Role::kReader, "bot"}, id),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The same refused version again changes nothing.
+  applied = from_us("AMBER", 2);
+  ASSERT_THAT(applied, IsOk());
+  EXPECT_EQ(*applied, 0);
+
+  // Lowered to GREEN again by the origin: accepted, and shared again.
+  ASSERT_THAT(from_us("GREEN", 3), IsOk());
+  held = node_->Get(reader_, id);
+  ASSERT_THAT(held, IsOk());
+  EXPECT_FALSE(held->revoked());
+  EXPECT_FALSE(held->withdrawn());
+  EXPECT_EQ(held->version(), 3u);
+  auto again = node_->Pull(colombia, withdrawn->cursor(), 100);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_EQ(again->entries_size(), 1);
+  EXPECT_EQ(again->entries(0).op(), v1::OP_UPSERT);
+  EXPECT_EQ(again->entries(0).indicator().value(), "raised.us.example");
+}
+
 // A node whose store runs a hook before each read of the change log.
 class NodeRaceTest : public NodePartnerTest {
  protected:
