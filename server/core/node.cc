@@ -27,6 +27,22 @@ constexpr uint32_t kDefaultPullLimit = 1000;
 constexpr int kMaxPullScans = 8;
 constexpr int kExpiryBatch = 1000;
 
+// Marks a partner's copy held here withdrawn: kept, revoked (with `reason`
+// unless it already was), and never passed on (SharingPolicy::Share).
+void MarkWithdrawn(absl::string_view reason, v1::Indicator& copy) {
+  if (copy.withdrawn()) return;
+  copy.set_withdrawn(true);
+  if (!copy.revoked()) copy.set_revoked_reason(std::string(reason));
+  copy.set_revoked(true);
+}
+
+// Accept rules that refuse a newer version because its origin has
+// restricted it since (its TLP raised above the terms, to RED...).
+bool RestrictedByOrigin(Rule rule) {
+  return rule == Rule::kTlpAboveMax || rule == Rule::kRedNeverLeaves ||
+         rule == Rule::kTypeNotShared;
+}
+
 // Replaces the warnings of `ind` with this submission's warninglist hits.
 void SetWarnings(const std::vector<WarninglistHit>& hits, v1::Indicator& ind) {
   ind.clear_warnings();
@@ -882,50 +898,36 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
     CSX_ASSIGN_OR_RETURN(auto existing, txn->FindById(in.id()));
     if (existing && existing->origin() == options_.org) continue;  // ours
     v1::Indicator local;
+    v1::ChangeOp op = entry.op();
     if (IsWithdrawal(in)) {
       // Withdraws what the partner sent earlier, if we hold it.
       if (!existing || !(in.revoked() || in.expired())) continue;
       local = *existing;
-      if (in.withdrawn() && !local.withdrawn()) {
-        // The partner may no longer share it with us: the copy stays,
-        // revoked, and never leaves this node (SharingPolicy::Share).
-        local.set_withdrawn(true);
-        if (!local.revoked()) {
-          local.set_revoked_reason(absl::StrCat(
-              "withdrawn by ", partner, ": no longer shared with this node"));
-        }
+      if (in.withdrawn()) {
+        // The partner may no longer share it with us.
+        MarkWithdrawn(absl::StrCat("withdrawn by ", partner,
+                                   ": no longer shared with this node"),
+                      local);
       }
       local.set_revoked(local.revoked() || in.revoked());
       local.set_expired(local.expired() || in.expired());
-    } else {
-      const Decision accept = policy->Accept(in, partner, now);
-      if (!accept.allowed) {
-        ++refused;
-        // A newer version of a copy we hold that our own accept terms
-        // refuse (its TLP raised above them, to RED...): the copy is stale
-        // and the origin has restricted it since, so it is withdrawn here
-        // as if the partner had withdrawn it, and never leaves this node.
-        const bool restricted = accept.rule == Rule::kTlpAboveMax ||
-                                accept.rule == Rule::kRedNeverLeaves ||
-                                accept.rule == Rule::kTypeNotShared;
-        if (!restricted || !existing || existing->withdrawn() ||
-            existing->version() >= in.version()) {
-          continue;
-        }
-        local = *existing;
-        local.set_withdrawn(true);
-        if (!local.revoked()) {
-          local.set_revoked(true);
-          local.set_revoked_reason(
-              absl::StrCat("withdrawn: a newer version from ", partner,
-                           " is refused by this node's accept terms (",
-                           SharingPolicy::RuleName(accept.rule), ")"));
-        }
-        CSX_ASSIGN_OR_RETURN(last_seq,
-                             txn->PutVersion(v1::OP_REVOKE, now, local));
-        ++applied;
+    } else if (const Decision accept = policy->Accept(in, partner, now);
+               !accept.allowed) {
+      ++refused;
+      // A newer version of a copy held here that our own accept terms
+      // refuse: the copy is stale and its origin has restricted it since,
+      // so it is withdrawn here as if the partner had withdrawn it.
+      if (!RestrictedByOrigin(accept.rule) || !existing ||
+          existing->withdrawn() || existing->version() >= in.version()) {
         continue;
       }
+      local = *existing;
+      MarkWithdrawn(absl::StrCat("withdrawn: a newer version from ", partner,
+                                 " is refused by this node's accept terms (",
+                                 SharingPolicy::RuleName(accept.rule), ")"),
+                    local);
+      op = v1::OP_REVOKE;
+    } else {
       auto canonical = Canonicalize(in.type(), in.value());
       if (!canonical.ok() || *canonical != in.value() || in.origin().empty()) {
         continue;  // a peer never gets to store a value we would refuse
@@ -943,7 +945,7 @@ absl::StatusOr<int> Node::ApplyFromPeer(const std::string& partner,
       local.clear_reporter();
       local.add_path(options_.org);
     }
-    CSX_ASSIGN_OR_RETURN(last_seq, txn->PutVersion(entry.op(), now, local));
+    CSX_ASSIGN_OR_RETURN(last_seq, txn->PutVersion(op, now, local));
     ++applied;
   }
   CSX_RETURN_IF_ERROR(txn->SetPeerCursor(partner, batch.cursor()));
