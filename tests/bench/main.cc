@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--scale-points", scale_points,
                  "stored sizes of the scale curve (default 0,1M,5M,10M)");
-  app.add_option("--scale-n", opt.scale_n, "indicators ingested per point")
-      ->capture_default_str();
+  app.add_option("--scale-n", opt.scale_n,
+                 "indicators ingested per point (default: --ingest)");
   app.add_option("--import-bytes", opt.import_bytes,
                  "size of the STIX bundle the import scenario reads")
       ->capture_default_str();
@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
                  "work in this directory and keep it; a later run over it "
                  "reuses a query store filled to the same --query-n");
   CLI11_PARSE(app, argc, argv);
+  if (opt.scale_n == 0) opt.scale_n = opt.ingest_n;
   if (!scale_points.empty()) {
     opt.scale_points.clear();
     for (absl::string_view p : absl::StrSplit(scale_points, ',')) {

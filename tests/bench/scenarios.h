@@ -27,7 +27,9 @@ struct Options {
   int query_samples = 2000;
   std::string query_trace;  // file for each exact query's latencies
   std::vector<uint64_t> scale_points = {0, 1000000, 5000000, 10000000};
-  uint64_t scale_n = 200000;       // indicators ingested at each point
+  // Indicators ingested at each point; 0: as many as the ingest scenario
+  // (ingest_n), so that "ingest on an empty store" is that scenario's load.
+  uint64_t scale_n = 0;
   size_t import_bytes = 10 << 20;  // size of the STIX bundle csx reads
 };
 

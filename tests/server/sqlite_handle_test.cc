@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/sqlite/wal_write_buffer.h"
 #include "tests/status_matchers.h"
 
 namespace csx {
@@ -40,6 +41,30 @@ TEST(OpenSqliteTest, CachesAreSizedAndNothingIsMapped) {
     ASSERT_THAT(reader, IsOk());
     EXPECT_EQ(Pragma(reader->get(), "cache_size"), -8192);
     EXPECT_EQ(Pragma(reader->get(), "mmap_size"), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The store finds its log-buffering VFS before it opens anything, and
+// finding a VFS initialises SQLite: the process-wide options must be set
+// before that, or every allocation of every connection takes a mutex that
+// keeps statistics (sqlite3_memory_used() then counts them).
+TEST(OpenSqliteTest, SqliteKeepsNoAllocationStatistics) {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           absl::StrCat("csx-sqlite-memstat-", getpid()))
+                              .string();
+  std::filesystem::create_directories(dir);
+  {
+    const char* vfs = WalWriteBufferVfs();  // first, as SqliteStore::Open
+    ASSERT_NE(vfs, nullptr);
+    auto writer = OpenSqlite(dir + "/t.db", /*read_only=*/false, vfs);
+    ASSERT_THAT(writer, IsOk());
+    ASSERT_THAT(
+        Exec(writer->get(),
+             "CREATE TABLE t(v); INSERT INTO t VALUES (randomblob(9000))"),
+        IsOk());
+    EXPECT_EQ(sqlite3_memory_used(), 0)
+        << "SQLite counts its allocations under a process-wide mutex";
   }
   std::filesystem::remove_all(dir);
 }

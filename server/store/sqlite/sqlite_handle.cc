@@ -30,22 +30,16 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   }
 }
 
-namespace {
-
-// Before SQLite's first use in the process: no allocation statistics. With
-// them, every sqlite3_malloc() takes one process-wide mutex, which the
-// writer and every reader contend for. (A no-op when SQLite is already
-// initialised, e.g. by a tool in the same process.)
-void ConfigureSqliteOnce() {
+void ConfigureSqlite() {
+  // sqlite3_config() is refused once SQLite is initialised (by any call
+  // that opens, finds a VFS or registers one).
   [[maybe_unused]] static const int configured =
       sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-}  // namespace
-
 absl::StatusOr<SqliteDbPtr> OpenSqlite(const std::string& path, bool read_only,
                                        const char* vfs) {
-  ConfigureSqliteOnce();
+  ConfigureSqlite();
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY

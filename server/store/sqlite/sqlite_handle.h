@@ -47,6 +47,13 @@ class FileCloser {
 // corruption -> DataLoss, busy/locked -> Unavailable, others -> Internal.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 
+// Sets SQLite's process-wide options, once, before its first use in the
+// process: no allocation statistics (with them, every sqlite3_malloc() and
+// sqlite3_free() takes one process-wide mutex, which the writer and every
+// reader contend for). Every function here that calls into SQLite calls it
+// first; code that calls SQLite directly before OpenSqlite() must too.
+void ConfigureSqlite();
+
 // Opens a connection with the node's pragmas (busy timeout, page cache and
 // memory map; SQLite's default synchronous=FULL, which the store's writer
 // lowers to NORMAL). `read_only` opens without write access; `vfs` is the

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "server/store/sqlite/sqlite_handle.h"
+
 namespace csx {
 namespace {
 
@@ -340,6 +342,7 @@ int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
 
 const char* WalWriteBufferVfs() {
   static const char* const name = []() -> const char* {
+    ConfigureSqlite();  // before sqlite3_vfs_find() initialises SQLite
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     if (real == nullptr || real->iVersion < 2 ||
         real->xCurrentTimeInt64 == nullptr) {
