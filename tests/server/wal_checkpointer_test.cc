@@ -125,6 +125,47 @@ TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
   EXPECT_EQ(count->ColumnInt(0), kCommits);
 }
 
+// Single submissions commit a page or two each. The thread copies them back
+// in steps of kBackgroundPages, each ending with a flush of the database,
+// while the commits go on: a step of 4 MB held the log's flushes, and so
+// the submissions they acknowledge, on the disk for about 4 ms.
+TEST_F(WalCheckpointerTest, SmallCommitsAreCopiedBackInSmallSteps) {
+  auto db = OpenSqlite(path_, /*read_only=*/false);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA journal_mode=WAL").ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA wal_autocheckpoint=0").ok());
+  ASSERT_TRUE(Exec(db->get(), "PRAGMA synchronous=OFF").ok());  // for speed
+  absl::Mutex writer_lock;
+  auto checkpointer = WalCheckpointer::Start(path_, &writer_lock);
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+  (*checkpointer)->Attach(db->get());
+  ASSERT_TRUE(Exec(db->get(), "CREATE TABLE t(v BLOB)").ok());
+  auto insert = Statement::Prepare(db->get(), "INSERT INTO t(v) VALUES (?)");
+  ASSERT_TRUE(insert.ok());
+  // Three steps' worth of one-page commits, without a pause of a second
+  // (after which the thread copies whatever waits), and under 1 000 pages:
+  // a step of 4 MB would not have begun.
+  constexpr int kCommits = 768;
+  static_assert(kCommits >= 3 * WalCheckpointer::kBackgroundPages);
+  const std::string blob(100, 'x');
+  for (int i = 0; i < kCommits; ++i) {
+    {
+      absl::MutexLock lock(&writer_lock);
+      insert->Reset();
+      insert->BindBlob(1, blob);
+      ASSERT_TRUE(insert->Run().ok());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_GE((*checkpointer)->checkpoints(), 1u)
+      << "nothing was copied back while " << kCommits
+      << " pages waited in the log";
+  auto count = Statement::Prepare(db->get(), "SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->ColumnInt(0), kCommits);
+}
+
 // The control: without the checkpointer, nothing copies the log back while
 // the connection is open (so the test above measures the thread).
 TEST_F(WalCheckpointerTest, WithoutItTheLogStaysInTheWal) {

@@ -10,6 +10,14 @@
 // growing for a second, the thread runs a PASSIVE checkpoint, which never
 // blocks the writer or readers.
 //
+// Each checkpoint ends with a flush of the database file, and a flush of
+// the log that acknowledges submissions, issued meanwhile, waits on the
+// disk for the pages it writes: for a checkpoint of 4 MB, 3.5-4.3 ms, once
+// every 130 ms at 1 000 single submissions/s, and those flushes held every
+// submission slower than the 99th percentile. So checkpoints are small
+// (about 1 MB: 1.2 ms); a bulk load, whose log grows faster than they copy
+// it, still gets them large, as each takes what has gathered meanwhile.
+//
 // SQLite starts a log over only when a write transaction begins with all of
 // it copied, which a checkpoint beside a steady stream of commits never
 // achieves: the log would grow without end. So once the log is
@@ -45,10 +53,10 @@ namespace csx {
 
 class WalCheckpointer {
  public:
-  static constexpr int kBackgroundPages = 1000;  // about 4 MB
-  static constexpr int kRestartPages = 4096;     // about 16 MB
-  static constexpr int kInlinePages = 65536;     // about 256 MB
-  static constexpr int kCatchUpPages = 1024;     // about 4 MB
+  static constexpr int kBackgroundPages = 256;  // about 1 MB
+  static constexpr int kRestartPages = 4096;    // about 16 MB
+  static constexpr int kInlinePages = 65536;    // about 256 MB
+  static constexpr int kCatchUpPages = 1024;    // about 4 MB
 
   // Opens its own connection to `path` and starts the thread. `writer_lock`
   // (may be null: no catching up) is held by every write transaction.
