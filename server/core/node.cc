@@ -259,6 +259,18 @@ Node::CurrentVersions(const std::vector<v1::FeedEntry>& entries) {
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // An entry that is its indicator's current version needs no second read:
+  // only the indicators changed since one of their entries are read (none,
+  // mostly, for a partner catching up).
+  CSX_ASSIGN_OR_RETURN(auto seqs, store_->CurrentSeqs(ids));
+  ids.clear();
+  for (const v1::FeedEntry& e : entries) {
+    if (e.op() != v1::OP_UPSERT && e.op() != v1::OP_SIGHTING) continue;
+    auto it = seqs.find(e.indicator().id());
+    if (it != seqs.end() && it->second != e.seq()) ids.push_back(it->first);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   CSX_ASSIGN_OR_RETURN(std::vector<v1::Indicator> found, store_->GetMany(ids));
   absl::flat_hash_map<std::string, v1::Indicator> out;
   out.reserve(found.size());

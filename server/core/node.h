@@ -259,7 +259,8 @@ class Node {
       const SharingPolicy& policy, absl::Time now, std::string* agreement,
       PageServed* page);
   // The stored (current) version of the indicators of upsert and sighting
-  // entries, by id.
+  // entries that are not their current version, by id (an entry that is
+  // has none: ViewEntry's `current` is then null).
   absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>
   CurrentVersions(const std::vector<v1::FeedEntry>& entries);
   // Whether partner `org` was served `ind` in full (or may have been: before

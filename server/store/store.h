@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -156,6 +157,11 @@ class Store {
   // The indicators with these ids that exist, in no particular order.
   virtual absl::StatusOr<std::vector<v1::Indicator>> GetMany(
       const std::vector<std::string>& ids) = 0;
+  // The change-log seq of the current version of each indicator of these
+  // ids that exists, by id: an entry of that seq is the current version,
+  // without reading it.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>>
+  CurrentSeqs(const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<QueryPage> Query(const QueryFilter& filter) = 0;
   // Durable change-log entries with seq > after_seq, in order, at most
   // `limit`.

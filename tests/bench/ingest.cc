@@ -20,6 +20,11 @@ principals:
   - { match: { san_uri: "csx://cl.csirt/analyst/*" }, role: analyst }
   - { match: { san_uri: "csx://cl.csirt/reader/*" }, role: reader }
   - { match: { san_uri: "csx://cl.csirt/admin/*" }, role: admin }
+  - { match: { san_uri: "csx://us.cisa/reader/*" }, org: us.cisa, role: reader }
+# A partner that is shared everything the generator makes (GREEN and AMBER).
+agreements:
+  - { id: cl-us, partner: us.cisa, effective_from: 2018-01-01T00:00:00Z,
+      share: { max_tlp: AMBER }, accept: { max_tlp: AMBER } }
 )";
 }
 
@@ -29,6 +34,17 @@ absl::StatusOr<SingleNode> StartSingleNode(const Context& ctx,
                                            const std::string& dir) {
   std::filesystem::create_directories(dir);
   if (absl::Status s = MakeCerts(ctx.paths, dir, "cl.csirt"); !s.ok()) return s;
+  // The partner's reader, certified by the node's own CA.
+  const std::string partner = dir + "/us.cisa";
+  std::filesystem::create_directories(partner);
+  for (const char* f : {"/ca.crt", "/ca.key"}) {
+    std::filesystem::copy_file(
+        dir + f, partner + f,
+        std::filesystem::copy_options::overwrite_existing);
+  }
+  if (absl::Status s = MakeCerts(ctx.paths, partner, "us.cisa"); !s.ok()) {
+    return s;
+  }
   SingleNode n;
   n.dir = dir;
   auto node = NodeProcess::Start(ctx.paths, dir, SingleNodeYaml());
@@ -36,6 +52,8 @@ absl::StatusOr<SingleNode> StartSingleNode(const Context& ctx,
   n.node = *std::move(node);
   n.analyst = MakeChannel(n.node->address(), dir + "/ca.crt", dir + "/analyst");
   n.reader = MakeChannel(n.node->address(), dir + "/ca.crt", dir + "/reader");
+  n.partner =
+      MakeChannel(n.node->address(), dir + "/ca.crt", partner + "/reader");
   return n;
 }
 

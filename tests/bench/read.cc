@@ -19,12 +19,15 @@ double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-}  // namespace
-
-absl::Status RunPull(Context& ctx, SingleNode& node) {
-  auto stub = v1::FeedService::NewStub(node.reader);
-  std::string cursor;
+struct Pulled {
   uint64_t entries = 0;
+  double seconds = 0;
+};
+
+// The whole feed from cursor zero, in pages of 10 000.
+absl::StatusOr<Pulled> PullAll(v1::FeedService::Stub& stub) {
+  Pulled p;
+  std::string cursor;
   const auto start = std::chrono::steady_clock::now();
   while (true) {
     grpc::ClientContext call;
@@ -35,19 +38,44 @@ absl::Status RunPull(Context& ctx, SingleNode& node) {
     google::protobuf::Arena arena;
     auto* resp =
         google::protobuf::Arena::CreateMessage<v1::PullResponse>(&arena);
-    grpc::Status s = stub->Pull(&call, req, resp);
+    grpc::Status s = stub.Pull(&call, req, resp);
     if (!s.ok()) return absl::InternalError("Pull: " + s.error_message());
-    entries += static_cast<uint64_t>(resp->entries_size());
+    p.entries += static_cast<uint64_t>(resp->entries_size());
     cursor = resp->cursor();
     if (!resp->more()) break;
   }
-  const double seconds =
+  p.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+  return p;
+}
+
+}  // namespace
+
+absl::Status RunPull(Context& ctx, SingleNode& node) {
+  auto own = v1::FeedService::NewStub(node.reader);
+  auto pulled = PullAll(*own);
+  if (!pulled.ok()) return pulled.status();
   ctx.report->AddRate("pull", "entries/s",
-                      static_cast<double>(entries) / seconds, ctx.baseline_rate,
-                      300000);
-  ctx.report->AddInfo("pull", "entries", static_cast<double>(entries));
+                      static_cast<double>(pulled->entries) / pulled->seconds,
+                      ctx.baseline_rate, 300000);
+  ctx.report->AddInfo("pull", "entries", static_cast<double>(pulled->entries));
+  // The same feed as a partner's reader: every entry decided by the
+  // agreement, and each indicator recorded as delivered to the partner (the
+  // holders a revocation must reach), in the node's store.
+  if (absl::Status s = node.node->SettleStore(); !s.ok()) return s;
+  auto partner = v1::FeedService::NewStub(node.partner);
+  auto as_partner = PullAll(*partner);
+  if (!as_partner.ok()) return as_partner.status();
+  ctx.report->AddRate(
+      "pull", "entries/s as a partner",
+      static_cast<double>(as_partner->entries) / as_partner->seconds,
+      ctx.baseline_rate, 0);
+  if (as_partner->entries != pulled->entries) {
+    return absl::InternalError(absl::StrCat("pull: the partner was served ",
+                                            as_partner->entries, " entries of ",
+                                            pulled->entries));
+  }
   return absl::OkStatus();
 }
 

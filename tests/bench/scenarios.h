@@ -45,6 +45,10 @@ struct SingleNode {
   std::string dir;
   std::unique_ptr<NodeProcess> node;
   std::shared_ptr<grpc::Channel> analyst, reader;
+  // A reader of the partner us.cisa, whose agreement shares every
+  // generated indicator: its feed holds the same entries as `reader`'s, each
+  // decided by the agreement and recorded as delivered.
+  std::shared_ptr<grpc::Channel> partner;
 };
 absl::StatusOr<SingleNode> StartSingleNode(const Context& ctx,
                                            const std::string& dir);

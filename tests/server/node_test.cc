@@ -799,6 +799,32 @@ class NodeRaceTest : public NodePartnerTest {
   std::unique_ptr<csx::testing::StoreWithHook> hook_;
 };
 
+// A partner catching up reads each entry once: an entry that is its
+// indicator's current version is not read again as the current version.
+// Only an indicator changed since an entry is, and its older version still
+// does not go out once the current one is restricted.
+TEST_F(NodeRaceTest, APartnerCatchingUpReadsOnlyChangedIndicatorsTwice) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(Submit(absl::StrCat("current-", i, ".example"), "GREEN", 80));
+  }
+  auto page = node_->Pull(partner_, "", 100);
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->entries_size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(page->entries(i).indicator().id(), ids[i]);
+  }
+  EXPECT_EQ(hook_->get_many_ids, 0u);
+
+  const std::string raised = Submit("raised.example", "GREEN", 80);
+  Submit("raised.example", "RED", 80);  // version 2, never shared
+  auto rest = node_->Pull(partner_, page->cursor(), 100);
+  ASSERT_THAT(rest, IsOk());
+  EXPECT_EQ(rest->entries_size(), 0) << "an older version of " << raised
+                                     << " went out after it was restricted";
+  EXPECT_EQ(hook_->get_many_ids, 1u);
+}
+
 // A change that hides an indicator, committed while a page of the feed is
 // read, between two of its scans: the page showed the indicator before the
 // change, and the partner's delivery is recorded only once the page is

@@ -1,7 +1,7 @@
 // A Store that forwards every call to another one and runs hooks before
 // each ReadChanges and each Begin, so that a test can commit a change, or
 // serve another page, at a chosen point of a page of the feed, as a
-// concurrent submission or pull would.
+// concurrent submission or pull would. It counts the ids read by GetMany.
 #ifndef CSX_TESTS_SERVER_STORE_WITH_HOOK_H_
 #define CSX_TESTS_SERVER_STORE_WITH_HOOK_H_
 
@@ -23,6 +23,8 @@ class StoreWithHook : public Store {
   std::function<void(int)> before_read_changes;
   // Runs before each Begin (also those of the calls the hook makes).
   std::function<void()> before_begin;
+  // The ids GetMany was asked for, in all.
+  size_t get_many_ids = 0;
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin() override {
     if (before_begin) before_begin();
@@ -36,7 +38,12 @@ class StoreWithHook : public Store {
   }
   absl::StatusOr<std::vector<v1::Indicator>> GetMany(
       const std::vector<std::string>& ids) override {
+    get_many_ids += ids.size();
     return inner_->GetMany(ids);
+  }
+  absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> CurrentSeqs(
+      const std::vector<std::string>& ids) override {
+    return inner_->CurrentSeqs(ids);
   }
   absl::StatusOr<QueryPage> Query(const QueryFilter& filter) override {
     return inner_->Query(filter);

@@ -888,6 +888,33 @@ absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
   return out;
 }
 
+absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>>
+SqliteStore::CurrentSeqs(const std::vector<std::string>& ids) {
+  constexpr size_t kChunk = 256;
+  absl::flat_hash_map<std::string, uint64_t> out;
+  if (ids.empty()) return out;
+  out.reserve(ids.size());
+  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
+  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, ids.size() - begin);
+    std::vector<std::string> marks(n, "?");
+    CSX_ASSIGN_OR_RETURN(
+        Statement s,
+        r.Prepare(absl::StrCat("SELECT id, seq FROM indicators WHERE id IN (",
+                               absl::StrJoin(marks, ","), ")")));
+    for (size_t i = 0; i < n; ++i) {
+      s.BindText(static_cast<int>(i + 1), ids[begin + i]);
+    }
+    while (true) {
+      CSX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.emplace(std::string(s.ColumnText(0)),
+                  static_cast<uint64_t>(s.ColumnInt(1)));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<QueryPage> SqliteStore::Query(const QueryFilter& f) {
   // The keys of the values looked up: the rows they name are the only ones
   // read, then compared value by value below.

@@ -67,6 +67,8 @@ class SqliteStore : public Store {
   absl::StatusOr<v1::Indicator> Get(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Indicator>> GetMany(
       const std::vector<std::string>& ids) override;
+  absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> CurrentSeqs(
+      const std::vector<std::string>& ids) override;
   absl::StatusOr<QueryPage> Query(const QueryFilter& filter) override;
   absl::StatusOr<std::vector<v1::FeedEntry>> ReadChanges(uint64_t after_seq,
                                                          int limit) override;
