@@ -183,8 +183,8 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
     // Shown again after a withdrawal earlier in the page: a later hiding
     // change withdraws it again.
     page->shown.insert(ind.id());
-    page->withdrawn.erase(ind.id());
-    *entry.mutable_indicator() = policy.SharedForm(ind, d);
+    if (!page->withdrawn.empty()) page->withdrawn.erase(ind.id());
+    policy.Shape(*entry.mutable_indicator(), d);
     return entry;
   }
   // Rules that an indicator shared earlier can come to fail by a later

@@ -93,14 +93,18 @@ Decision SharingPolicy::Share(const v1::Indicator& ind,
 v1::Indicator SharingPolicy::SharedForm(const v1::Indicator& ind,
                                         const Decision& d) const {
   v1::Indicator out = ind;
-  out.clear_reporter();
-  if (d.terms != nullptr && d.terms->share.hide_source &&
-      out.origin() != node_org_) {
-    out.set_origin(node_org_);
-    out.clear_path();
-    out.add_path(node_org_);
-  }
+  Shape(out, d);
   return out;
+}
+
+void SharingPolicy::Shape(v1::Indicator& ind, const Decision& d) const {
+  ind.clear_reporter();
+  if (d.terms != nullptr && d.terms->share.hide_source &&
+      ind.origin() != node_org_) {
+    ind.set_origin(node_org_);
+    ind.clear_path();
+    ind.add_path(node_org_);
+  }
 }
 
 Decision SharingPolicy::Accept(const v1::Indicator& ind,

@@ -58,6 +58,8 @@ class SharingPolicy {
   // hide_source this node as origin and path.
   v1::Indicator SharedForm(const v1::Indicator& ind,
                            const Decision& decision) const;
+  // The same, made of `ind` in place.
+  void Shape(v1::Indicator& ind, const Decision& decision) const;
   // Is `ind`, received from `partner`, taken in at `now`?
   Decision Accept(const v1::Indicator& ind, absl::string_view partner,
                   absl::Time now) const;
