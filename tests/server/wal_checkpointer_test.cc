@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,7 +27,11 @@ class WalCheckpointerTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     path_ = dir_ + "/t.db";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    checkpointer_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
 
   // Writes about 8 MB in 40 transactions on `db`.
   static void Fill(sqlite3* db) {
@@ -54,7 +60,53 @@ class WalCheckpointerTest : public ::testing::Test {
     return false;
   }
 
+  // A connection that commits as the store's writer does (its automatic
+  // checkpoint off; synchronous off, for speed) into a table t, and a
+  // checkpointer attached to it that holds writer_lock_ to start the log
+  // over.
+  void StartWriter() {
+    auto db = OpenSqlite(path_, /*read_only=*/false);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    ASSERT_TRUE(Exec(db_.get(), "PRAGMA journal_mode=WAL").ok());
+    ASSERT_TRUE(Exec(db_.get(), "PRAGMA wal_autocheckpoint=0").ok());
+    ASSERT_TRUE(Exec(db_.get(), "PRAGMA synchronous=OFF").ok());
+    auto checkpointer = WalCheckpointer::Start(path_, &writer_lock_);
+    ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+    checkpointer_ = std::move(*checkpointer);
+    checkpointer_->Attach(db_.get());
+    ASSERT_TRUE(Exec(db_.get(), "CREATE TABLE t(v BLOB)").ok());
+  }
+
+  // `n` commits of a row of `blob` each, `pause` apart, each holding
+  // writer_lock_ as the store's transactions do.
+  void CommitSteadily(int n, const std::string& blob,
+                      std::chrono::microseconds pause) {
+    auto insert = Statement::Prepare(db_.get(), "INSERT INTO t(v) VALUES (?)");
+    ASSERT_TRUE(insert.ok());
+    for (int i = 0; i < n; ++i) {
+      {
+        absl::MutexLock lock(&writer_lock_);
+        insert->Reset();
+        insert->BindBlob(1, blob);
+        ASSERT_TRUE(insert->Run().ok());
+      }
+      std::this_thread::sleep_for(pause);
+    }
+  }
+
+  int64_t Rows() {
+    auto count = Statement::Prepare(db_.get(), "SELECT count(*) FROM t");
+    EXPECT_TRUE(count.ok());
+    if (!count.ok()) return -1;
+    auto row = count->Step();
+    return row.ok() && *row ? count->ColumnInt(0) : -1;
+  }
+
   std::string dir_, path_;
+  absl::Mutex writer_lock_;
+  SqliteDbPtr db_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogBack) {
@@ -83,46 +135,24 @@ TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogBack) {
 // everything written; it holds the writers off only then, not after each of
 // its checkpoints, and it does not checkpoint again at every commit.
 TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
-  auto db = OpenSqlite(path_, /*read_only=*/false);
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA journal_mode=WAL").ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA wal_autocheckpoint=0").ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA synchronous=OFF").ok());  // for speed
-  absl::Mutex writer_lock;  // held by each transaction, as the store does
-  auto checkpointer = WalCheckpointer::Start(path_, &writer_lock);
-  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
-  (*checkpointer)->Attach(db->get());
-  ASSERT_TRUE(Exec(db->get(), "CREATE TABLE t(v BLOB)").ok());
-  auto insert = Statement::Prepare(db->get(), "INSERT INTO t(v) VALUES (?)");
-  ASSERT_TRUE(insert.ok());
+  StartWriter();
   // About 100 MB of log in all, at about 30 MB/s: steady, as submissions
   // are (each waits for a sync), not faster than the disk takes them back.
   constexpr int kCommits = 12000;
   const std::string blob(8000, 'x');
-  for (int i = 0; i < kCommits; ++i) {
-    {
-      absl::MutexLock lock(&writer_lock);
-      insert->Reset();
-      insert->BindBlob(1, blob);
-      ASSERT_TRUE(insert->Run().ok());
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
+  CommitSteadily(kCommits, blob, std::chrono::microseconds(200));
   const uintmax_t wal = std::filesystem::file_size(path_ + "-wal");
   // How long it gets depends on how fast the disk takes the thread's
   // checkpoints; a log never started over holds everything written.
   EXPECT_LT(wal, uintmax_t{kCommits} * blob.size() / 2)
       << "the log was never started over";
-  EXPECT_LT((*checkpointer)->checkpoints(), kCommits / 10u)
+  EXPECT_LT(checkpointer_->checkpoints(), kCommits / 10u)
       << "a checkpoint ran at almost every commit";
-  const WalCheckpointer::HoldOffs hold_offs = (*checkpointer)->hold_offs();
+  const WalCheckpointer::HoldOffs hold_offs = checkpointer_->hold_offs();
   EXPECT_GE(hold_offs.count, 1u) << "the writers were never held off";
   EXPECT_GE(hold_offs.shortest_log_pages, WalCheckpointer::kRestartPages)
       << "the writers were held off to start over a short log";
-  auto count = Statement::Prepare(db->get(), "SELECT count(*) FROM t");
-  ASSERT_TRUE(count.ok());
-  ASSERT_TRUE(*count->Step());
-  EXPECT_EQ(count->ColumnInt(0), kCommits);
+  EXPECT_EQ(Rows(), kCommits);
 }
 
 // Single submissions commit a page or two each. The thread copies them back
@@ -130,40 +160,17 @@ TEST_F(WalCheckpointerTest, ALogUnderSteadyCommitsIsStartedOver) {
 // while the commits go on: a step of 4 MB held the log's flushes, and so
 // the submissions they acknowledge, on the disk for about 4 ms.
 TEST_F(WalCheckpointerTest, SmallCommitsAreCopiedBackInSmallSteps) {
-  auto db = OpenSqlite(path_, /*read_only=*/false);
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA journal_mode=WAL").ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA wal_autocheckpoint=0").ok());
-  ASSERT_TRUE(Exec(db->get(), "PRAGMA synchronous=OFF").ok());  // for speed
-  absl::Mutex writer_lock;
-  auto checkpointer = WalCheckpointer::Start(path_, &writer_lock);
-  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
-  (*checkpointer)->Attach(db->get());
-  ASSERT_TRUE(Exec(db->get(), "CREATE TABLE t(v BLOB)").ok());
-  auto insert = Statement::Prepare(db->get(), "INSERT INTO t(v) VALUES (?)");
-  ASSERT_TRUE(insert.ok());
+  StartWriter();
   // Three steps' worth of one-page commits, without a pause of a second
   // (after which the thread copies whatever waits), and under 1 000 pages:
   // a step of 4 MB would not have begun.
   constexpr int kCommits = 768;
   static_assert(kCommits >= 3 * WalCheckpointer::kBackgroundPages);
-  const std::string blob(100, 'x');
-  for (int i = 0; i < kCommits; ++i) {
-    {
-      absl::MutexLock lock(&writer_lock);
-      insert->Reset();
-      insert->BindBlob(1, blob);
-      ASSERT_TRUE(insert->Run().ok());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  EXPECT_GE((*checkpointer)->checkpoints(), 1u)
+  CommitSteadily(kCommits, std::string(100, 'x'), std::chrono::milliseconds(1));
+  EXPECT_GE(checkpointer_->checkpoints(), 1u)
       << "nothing was copied back while " << kCommits
       << " pages waited in the log";
-  auto count = Statement::Prepare(db->get(), "SELECT count(*) FROM t");
-  ASSERT_TRUE(count.ok());
-  ASSERT_TRUE(*count->Step());
-  EXPECT_EQ(count->ColumnInt(0), kCommits);
+  EXPECT_EQ(Rows(), kCommits);
 }
 
 // The control: without the checkpointer, nothing copies the log back while

@@ -862,56 +862,55 @@ absl::StatusOr<v1::Indicator> SqliteStore::Get(const std::string& id) {
   return ParseIndicator(s.ColumnBlob(0));
 }
 
-absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
-    const std::vector<std::string>& ids) {
+absl::Status SqliteStore::ForRowsOfIds(
+    absl::string_view select, const std::vector<std::string>& ids,
+    absl::FunctionRef<absl::Status(const Statement&)> row) {
   constexpr size_t kChunk = 256;
-  std::vector<v1::Indicator> out;
-  if (ids.empty()) return out;
+  if (ids.empty()) return absl::OkStatus();
   CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
   for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
     const size_t n = std::min(kChunk, ids.size() - begin);
     std::vector<std::string> marks(n, "?");
     CSX_ASSIGN_OR_RETURN(
-        Statement s, r.Prepare(absl::StrCat("SELECT data ", kRowsWithVersion,
-                                            "WHERE id IN (",
+        Statement s, r.Prepare(absl::StrCat(select, " WHERE id IN (",
                                             absl::StrJoin(marks, ","), ")")));
     for (size_t i = 0; i < n; ++i) {
       s.BindText(static_cast<int>(i + 1), ids[begin + i]);
     }
     while (true) {
-      CSX_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      CSX_ASSIGN_OR_RETURN(v1::Indicator ind, ParseIndicator(s.ColumnBlob(0)));
-      out.push_back(std::move(ind));
+      CSX_ASSIGN_OR_RETURN(bool more, s.Step());
+      if (!more) break;
+      CSX_RETURN_IF_ERROR(row(s));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Indicator>> SqliteStore::GetMany(
+    const std::vector<std::string>& ids) {
+  std::vector<v1::Indicator> out;
+  CSX_RETURN_IF_ERROR(
+      ForRowsOfIds(absl::StrCat("SELECT data ", kRowsWithVersion), ids,
+                   [&out](const Statement& s) -> absl::Status {
+                     CSX_ASSIGN_OR_RETURN(v1::Indicator ind,
+                                          ParseIndicator(s.ColumnBlob(0)));
+                     out.push_back(std::move(ind));
+                     return absl::OkStatus();
+                   }));
   return out;
 }
 
 absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>>
 SqliteStore::CurrentSeqs(const std::vector<std::string>& ids) {
-  constexpr size_t kChunk = 256;
   absl::flat_hash_map<std::string, uint64_t> out;
-  if (ids.empty()) return out;
   out.reserve(ids.size());
-  CSX_ASSIGN_OR_RETURN(ReaderLease r, AcquireReader());
-  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
-    const size_t n = std::min(kChunk, ids.size() - begin);
-    std::vector<std::string> marks(n, "?");
-    CSX_ASSIGN_OR_RETURN(
-        Statement s,
-        r.Prepare(absl::StrCat("SELECT id, seq FROM indicators WHERE id IN (",
-                               absl::StrJoin(marks, ","), ")")));
-    for (size_t i = 0; i < n; ++i) {
-      s.BindText(static_cast<int>(i + 1), ids[begin + i]);
-    }
-    while (true) {
-      CSX_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.emplace(std::string(s.ColumnText(0)),
-                  static_cast<uint64_t>(s.ColumnInt(1)));
-    }
-  }
+  CSX_RETURN_IF_ERROR(ForRowsOfIds("SELECT id, seq FROM indicators", ids,
+                                   [&out](const Statement& s) -> absl::Status {
+                                     out.emplace(
+                                         std::string(s.ColumnText(0)),
+                                         static_cast<uint64_t>(s.ColumnInt(1)));
+                                     return absl::OkStatus();
+                                   }));
   return out;
 }
 

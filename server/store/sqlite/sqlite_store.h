@@ -104,6 +104,11 @@ class SqliteStore : public Store {
 
   explicit SqliteStore(std::string path);
   absl::StatusOr<ReaderLease> AcquireReader();
+  // Runs `select` (a SELECT ... up to its WHERE) for the rows whose id is
+  // one of `ids`, 256 ids a statement, and calls `row` on each result row.
+  absl::Status ForRowsOfIds(
+      absl::string_view select, const std::vector<std::string>& ids,
+      absl::FunctionRef<absl::Status(const Statement&)> row);
   void ReleaseReader(std::unique_ptr<ReaderConnection> reader);
 
   const std::string path_;
