@@ -251,26 +251,29 @@ absl::StatusOr<std::optional<v1::FeedEntry>> Node::ViewEntry(
 
 absl::StatusOr<absl::flat_hash_map<std::string, v1::Indicator>>
 Node::CurrentVersions(const std::vector<v1::FeedEntry>& entries) {
+  auto versioned = [](const v1::FeedEntry& e) {
+    return e.op() == v1::OP_UPSERT || e.op() == v1::OP_SIGHTING;
+  };
+  auto sort_unique = [](std::vector<std::string>& ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  };
   std::vector<std::string> ids;
   for (const v1::FeedEntry& e : entries) {
-    if (e.op() == v1::OP_UPSERT || e.op() == v1::OP_SIGHTING) {
-      ids.push_back(e.indicator().id());
-    }
+    if (versioned(e)) ids.push_back(e.indicator().id());
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  sort_unique(ids);
   // An entry that is its indicator's current version needs no second read:
   // only the indicators changed since one of their entries are read (none,
   // mostly, for a partner catching up).
   CSX_ASSIGN_OR_RETURN(auto seqs, store_->CurrentSeqs(ids));
   ids.clear();
   for (const v1::FeedEntry& e : entries) {
-    if (e.op() != v1::OP_UPSERT && e.op() != v1::OP_SIGHTING) continue;
+    if (!versioned(e)) continue;
     auto it = seqs.find(e.indicator().id());
     if (it != seqs.end() && it->second != e.seq()) ids.push_back(it->first);
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  sort_unique(ids);
   CSX_ASSIGN_OR_RETURN(std::vector<v1::Indicator> found, store_->GetMany(ids));
   absl::flat_hash_map<std::string, v1::Indicator> out;
   out.reserve(found.size());

@@ -50,11 +50,11 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 // Sets SQLite's process-wide options, once, before its first use in the
 // process: no allocation statistics (with them, every sqlite3_malloc() and
 // sqlite3_free() takes one process-wide mutex, which the writer and every
-// reader contend for). Every function here that calls into SQLite calls it
-// first; code that calls SQLite directly before OpenSqlite() must too.
+// reader contend for). OpenSqlite() and WalWriteBufferVfs() call it first;
+// other code that calls into SQLite before them must too.
 void ConfigureSqlite();
 
-// Opens a connection with the node's pragmas (busy timeout, page cache and
+// Opens a connection with the node's pragmas (busy timeout, page cache, no
 // memory map; SQLite's default synchronous=FULL, which the store's writer
 // lowers to NORMAL). `read_only` opens without write access; `vfs` is the
 // name of a registered VFS (null: the default one).
