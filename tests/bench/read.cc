@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/canonical.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/pause_watch.h"
 #include "tests/bench/scenarios.h"
 
 namespace csx::bench {
@@ -107,6 +108,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
   std::vector<double> exact, cidr, exact_transport, exact_storage;
   std::vector<double> exact_start;  // ms from the phase's start
   const auto phase_start = std::chrono::steady_clock::now();
+  PauseWatch watch(phase_start);
   for (int i = 0; i < ctx.options.query_samples; ++i) {
     const uint64_t k = rng() % n;
     {
@@ -163,6 +165,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
       }
     }
   }
+  const PauseWatch::Result machine = watch.Stop();
   if (!ctx.options.query_trace.empty()) {
     // Written before the percentiles sort the samples. The phase's start
     // on CLOCK_MONOTONIC, as `perf record -k mono` prints its times.
@@ -176,6 +179,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
           absl::StrFormat("%.3f\t%.3f\t%.3f\t%.3f\n", exact_start[i], exact[i],
                           exact_transport[i], exact_storage[i]));
     }
+    absl::StrAppend(&text, PauseLines(machine));
     if (absl::Status s = WriteText(ctx.options.query_trace, text); !s.ok()) {
       return s;
     }
@@ -199,6 +203,7 @@ absl::Status RunQuery(Context& ctx, const std::string& dir) {
                      static_cast<double>(node->node->RssBytes()) / 1e6, 300);
   ctx.report->AddInfo("query", "of which mapped store pages MB",
                       static_cast<double>(node->node->RssFileBytes()) / 1e6);
+  ReportPauses(*ctx.report, "query", machine);
   return absl::OkStatus();
 }
 

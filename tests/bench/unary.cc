@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/pause_watch.h"
 #include "tests/bench/scenarios.h"
 
 namespace csx::bench {
@@ -53,6 +54,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   const auto start = Clock::now() + std::chrono::milliseconds(100);
   const int per_client =
       static_cast<int>(ctx.options.unary_rate * seconds / kClients);
+  PauseWatch watch(start);
   std::vector<std::thread> threads;
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
@@ -79,6 +81,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   }
   for (auto& t : threads) t.join();
   threads.clear();
+  const PauseWatch::Result machine = watch.Stop();
   std::vector<double> latencies;
   latencies.reserve(trace.size());
   for (const auto& sample : trace) latencies.push_back(sample.second);
@@ -86,6 +89,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
   ctx.report->AddInfo("unary", "p50 ms" + at, Percentile(latencies, 50));
   ctx.report->AddMax("unary", "p99 ms" + at, Percentile(latencies, 99), 5);
   ctx.report->AddInfo("unary", "p99.9 ms" + at, Percentile(latencies, 99.9));
+  ReportPauses(*ctx.report, "unary", machine);
   if (!ctx.options.unary_trace.empty()) {
     std::sort(trace.begin(), trace.end());
     // The phase's start on CLOCK_MONOTONIC, as `perf record -k mono` and
@@ -96,6 +100,7 @@ absl::Status RunUnary(Context& ctx, SingleNode& node) {
     for (const auto& [due, latency] : trace) {
       absl::StrAppend(&text, absl::StrFormat("%.3f\t%.3f\n", due, latency));
     }
+    absl::StrAppend(&text, PauseLines(machine));
     if (absl::Status s = WriteText(ctx.options.unary_trace, text); !s.ok()) {
       return s;
     }
