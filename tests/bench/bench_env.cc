@@ -124,6 +124,31 @@ double NodeProcess::CpuSeconds() const {
 
 namespace {
 
+// A "name: value" field of /proc/<pid>/io; 0 when unreadable.
+uint64_t IoField(pid_t pid, const std::string& name) {
+  const std::string io = ReadText(absl::StrCat("/proc/", pid, "/io"));
+  const std::string field = name + ": ";
+  const size_t at = io.find(field);
+  if (at == std::string::npos) return 0;
+  const size_t start = at + field.size();
+  uint64_t bytes = 0;
+  if (!absl::SimpleAtoi(io.substr(start, io.find('\n', start) - start),
+                        &bytes)) {
+    return 0;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+uint64_t NodeProcess::WrittenBytes() const {
+  return IoField(pid_, "write_bytes");
+}
+
+uint64_t NodeProcess::ReadBytes() const { return IoField(pid_, "read_bytes"); }
+
+namespace {
+
 uint64_t StatusKb(pid_t pid, const std::string& key) {
   std::istringstream in(ReadText(absl::StrCat("/proc/", pid, "/status")));
   std::string line;

@@ -46,6 +46,11 @@ class NodeProcess {
   pid_t pid() const { return pid_; }
   // User + system CPU seconds the process has used so far.
   double CpuSeconds() const;
+  // Bytes the process has caused to be written to storage so far
+  // (/proc/<pid>/io write_bytes: its log and its checkpoints), and the
+  // bytes it has read from storage (read_bytes: not from the page cache).
+  uint64_t WrittenBytes() const;
+  uint64_t ReadBytes() const;
   uint64_t RssBytes() const;      // VmRSS
   uint64_t PeakRssBytes() const;  // VmHWM
   uint64_t RssFileBytes() const;  // RssFile: mapped file pages (the store)

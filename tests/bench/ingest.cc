@@ -133,10 +133,27 @@ absl::Status RunScale(Context& ctx, const std::string& dir) {
     // Each point starts from a checkpointed store, not while the fill's
     // log is still being written back.
     if (absl::Status s = node->node->SettleStore(); !s.ok()) return s;
+    const double cpu_before = node->node->CpuSeconds();
+    const uint64_t written_before = node->node->WrittenBytes();
+    const uint64_t read_before = node->node->ReadBytes();
     auto seconds = StreamAll(*stub, requests);
     if (!seconds.ok()) return seconds.status();
+    // What the node wrote meanwhile; its checkpoints of these writes may
+    // still be running.
+    const auto n = static_cast<double>(ctx.options.scale_n);
+    ctx.report->AddInfo("scale",
+                        absl::StrCat("server CPU s per million at ", point),
+                        (node->node->CpuSeconds() - cpu_before) * 1e6 / n);
+    ctx.report->AddInfo(
+        "scale", absl::StrCat("server KB written per indicator at ", point),
+        static_cast<double>(node->node->WrittenBytes() - written_before) /
+            1024 / n);
+    ctx.report->AddInfo(
+        "scale",
+        absl::StrCat("server KB read from storage per indicator at ", point),
+        static_cast<double>(node->node->ReadBytes() - read_before) / 1024 / n);
     stored += ctx.options.scale_n;
-    const double rate = static_cast<double>(ctx.options.scale_n) / *seconds;
+    const double rate = n / *seconds;
     if (empty_rate == 0) empty_rate = rate;
     ctx.report->AddRate("scale", absl::StrCat("indicators/s at ", point), rate,
                         ctx.baseline_rate, 0);
