@@ -61,6 +61,7 @@ PauseWatch::PauseWatch(Clock::time_point start)
       const auto now = Clock::now();
       const double late =
           std::chrono::duration<double, std::milli>(now - due).count();
+      longest_ms_ = std::max(longest_ms_, late);
       if (late > kLateMs) {
         pauses_.push_back(
             {std::chrono::duration<double, std::milli>(due - start_).count(),
@@ -80,6 +81,7 @@ PauseWatch::Result PauseWatch::Stop() {
   thread_.join();
   Result result;
   result.pauses = std::move(pauses_);
+  result.longest_ms = longest_ms_;
   result.steal_ms = Delta(StealMs(), steal_ms_at_start_);
   result.cpu_wait_ms = Delta(CpuWaitMs(), cpu_wait_ms_at_start_);
   return result;
@@ -87,13 +89,11 @@ PauseWatch::Result PauseWatch::Stop() {
 
 void ReportPauses(Report& report, const std::string& scenario,
                   const PauseWatch::Result& machine) {
-  double longest = 0;
   int over5 = 0;
   for (const PauseWatch::Pause& pause : machine.pauses) {
-    longest = std::max(longest, pause.late_ms);
     over5 += pause.late_ms > 5 ? 1 : 0;
   }
-  report.AddInfo(scenario, "machine: longest pause ms", longest);
+  report.AddInfo(scenario, "machine: longest pause ms", machine.longest_ms);
   report.AddInfo(scenario, "machine: pauses over 5 ms", over5);
   report.AddInfo(scenario, "machine: steal ms", machine.steal_ms);
   report.AddInfo(scenario, "machine: cpu wait ms (PSI some)",

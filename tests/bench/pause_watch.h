@@ -25,6 +25,7 @@ class PauseWatch {
   };
   struct Result {
     std::vector<Pause> pauses;  // wake-ups late by more than kLateMs
+    double longest_ms = 0;      // how late the latest wake-up came
     double steal_ms = -1;       // -1: not available
     double cpu_wait_ms = -1;    // PSI cpu "some"; -1: not available
   };
@@ -42,6 +43,7 @@ class PauseWatch {
   std::chrono::steady_clock::time_point start_;
   std::atomic<bool> stop_{false};
   std::vector<Pause> pauses_;  // written by thread_ only
+  double longest_ms_ = 0;      // written by thread_ only
   double steal_ms_at_start_, cpu_wait_ms_at_start_;
   std::thread thread_;
 };
